@@ -1,0 +1,53 @@
+# The two commands: `make demo` and `make test`.  See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT := $(or $(VANGUARD_PORT),8000)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo serve test test-sqlite test-postgres lint format bench lock messages clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+demo: install
+	VANGUARD_DEMO=1 $(BIN)/python manage.py migrate --noinput -v 0
+	VANGUARD_DEMO=1 $(BIN)/python manage.py seed_demo --if-empty
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	VANGUARD_DEMO=1 $(BIN)/python manage.py runserver --insecure 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite, then again on PostgreSQL when DATABASE_URL names one.
+test: install lint
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+	@case "$$DATABASE_URL" in \
+	  postgres*) echo "== again on PostgreSQL"; $(BIN)/pytest -q $(PYTEST_ARGS) ;; \
+	  *) echo "DATABASE_URL does not name PostgreSQL: the PostgreSQL run is skipped." ;; \
+	esac
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Recompute the pinned tree after changing requirements.in.
+lock:
+	rm -rf /tmp/vanguard-lock && $(PYTHON) -m venv /tmp/vanguard-lock
+	/tmp/vanguard-lock/bin/pip install --quiet -r requirements.in
+	/tmp/vanguard-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+messages: install
+	VANGUARD_DEMO=1 $(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
+	VANGUARD_DEMO=1 $(BIN)/python manage.py compile_catalogues
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-artifacts

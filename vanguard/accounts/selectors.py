@@ -1,0 +1,24 @@
+"""Reads about users' roles."""
+
+from __future__ import annotations
+
+from vanguard.accounts.models import RoleAssignment
+from vanguard.core import tree
+
+
+def roles_of(user) -> list[RoleAssignment]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(RoleAssignment.objects.current().filter(user=user).select_related("organisation"))
+
+
+def role_label_at(user, path: str) -> str:
+    """The most specific current role covering `path`, as 'Secretary · 某区委' (recorded on workflow steps)."""
+    best = None
+    for assignment in roles_of(user):
+        if tree.is_within(path, assignment.organisation.path):
+            if best is None or assignment.organisation.depth > best.organisation.depth:
+                best = assignment
+    if best is None:
+        return "superuser" if getattr(user, "is_superuser", False) else ""
+    return f"{best.get_role_display()} · {best.organisation.name}"

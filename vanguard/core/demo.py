@@ -1,0 +1,201 @@
+"""The demo city and the benchmark city (DOMAIN §1 scale), built from the apps' factories.
+
+`demo`: a few districts, ~150 branches, ~5,000 members and a user for every role.
+`city`: the seed-000 shape (40 districts/counties, 23 city departments, 3,247
+grassroots committees, 2,744 general branches, 52,154 branches, ~1.5 million
+members), bulk-inserted level by level.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from vanguard.accounts.models import Role, RoleAssignment, User
+from vanguard.members.factories import MemberFactory, member_fields
+from vanguard.members.models import Member
+from vanguard.members.services import protect_id_number
+from vanguard.orgs import services as org_services
+from vanguard.orgs.factories import OrganisationFactory
+from vanguard.orgs.models import Kind, Organisation, Sector
+
+DEMO_PASSWORD = "vanguard2026"
+
+DISTRICTS = ["渝中区", "江北区", "沙坪坝区", "九龙坡区", "南岸区", "渝北区", "巴南区", "北碚区", "万州区", "涪陵区",
+             "大渡口区", "长寿区", "江津区", "合川区", "永川区", "南川区", "綦江区", "大足区", "璧山区", "铜梁区",
+             "潼南区", "荣昌区", "开州区", "梁平区", "武隆区", "城口县", "丰都县", "垫江县", "忠县", "云阳县",
+             "奉节县", "巫山县", "巫溪县", "石柱土家族自治县", "秀山土家族苗族自治县", "酉阳土家族苗族自治县",
+             "彭水苗族土家族自治县", "黔江区", "双桥区", "万盛区"]
+DEPARTMENTS = ["市教委", "市卫生局", "市交委", "市建委", "市商委", "市农委", "市国资委", "市科委", "市公安局",
+               "市财政局", "市民政局", "市文广局", "市工商局", "市税务局", "市环保局", "市水利局", "市统计局",
+               "市质监局", "市旅游局", "市体育局", "市司法局", "市人事局", "市外经贸委"]
+COMMITTEE_NAMES = [("街道党工委", Sector.COMMUNITY), ("镇党委", Sector.TOWNSHIP), ("集团公司党委", Sector.STATE_ENTERPRISE),
+                   ("中学党委", Sector.SCHOOL), ("人民医院党委", Sector.HOSPITAL), ("商务楼宇党委", Sector.BUILDING),
+                   ("非公企业党委", Sector.NON_PUBLIC_ENTERPRISE), ("研究院党委", Sector.RESEARCH)]
+PLACE_WORDS = ["解放碑", "朝天门", "大坪", "石油路", "观音桥", "五里店", "磁器口", "杨家坪", "南坪", "龙头寺",
+               "鱼洞", "天生", "双碑", "歇马", "人和", "回兴", "李家沱", "黄桷坪", "化龙桥", "两路口"]
+BRANCH_WORDS = ["第一", "第二", "第三", "第四", "第五", "第六", "机关", "离退休", "社区", "综合", "教工", "学生", "门诊",
+                "生产", "技术", "营销"]
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    organisation: str
+
+
+class CodeSequence:
+    def __init__(self, start: int = 500100000001):
+        self.next = start
+
+    def __call__(self) -> str:
+        value, self.next = self.next, self.next + 1
+        return f"{value:012d}"
+
+
+def _user(username: str, full_name: str, role: str, organisation: Organisation, member: Member | None = None) -> User:
+    user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=full_name, member=member)
+    RoleAssignment.objects.create(user=user, role=role, organisation=organisation, valid_from=datetime.date(2005, 1, 1))
+    return user
+
+
+@transaction.atomic
+def build_demo(*, seed: int = 2005, progress: Callable[[str], None] = print) -> list[DemoLogin]:
+    """A small city: 4 districts and 2 departments, ~150 branches, ~5,000 members, users for each role."""
+    rng = random.Random(seed)
+    code = CodeSequence()
+    city = OrganisationFactory(name="重庆市委", kind=Kind.CITY_COMMITTEE, sector=Sector.GOVERNMENT, code=code())
+    office = OrganisationFactory(
+        name="市先进性教育活动办公室临时党支部", kind=Kind.TEMPORARY_BRANCH, sector=Sector.GOVERNMENT,
+        parent=city, code=code(),
+    )
+    tops = [OrganisationFactory(name=f"{n}委", kind=Kind.DISTRICT, sector=Sector.GOVERNMENT, parent=city, code=code())
+            for n in DISTRICTS[:4]]
+    tops += [OrganisationFactory(name=f"{n}党委", kind=Kind.CITY_DEPARTMENT, sector=Sector.GOVERNMENT, parent=city,
+                                 code=code()) for n in DEPARTMENTS[:2]]
+    branches: list[Organisation] = [office]
+    for top in tops:
+        for i in range(3):
+            suffix, sector = COMMITTEE_NAMES[(i + tops.index(top)) % len(COMMITTEE_NAMES)]
+            place = PLACE_WORDS[(tops.index(top) * 3 + i) % len(PLACE_WORDS)]
+            committee = OrganisationFactory(name=f"{place}{suffix}", kind=Kind.GRASSROOTS_COMMITTEE, sector=sector,
+                                            parent=top, code=code())
+            for j in range(2):
+                general = OrganisationFactory(name=f"{place}第{'一二'[j]}党总支", kind=Kind.GENERAL_BRANCH,
+                                              sector=sector, parent=committee, code=code())
+                for k in range(4):
+                    branches.append(OrganisationFactory(
+                        name=f"{place}{BRANCH_WORDS[(j * 4 + k) % len(BRANCH_WORDS)]}党支部", kind=Kind.BRANCH,
+                        sector=sector, parent=general, code=code()))
+        branches.append(OrganisationFactory(name=f"{top.name.removesuffix('委')}区域党支部", kind=Kind.REGIONAL_BRANCH,
+                                            sector=Sector.COMMUNITY, parent=top, code=code()))
+    tops_first = tops[0]
+    mobile_org = OrganisationFactory(name=f"{tops_first.name.removesuffix('委')}驻深圳流动党员党支部",
+                                     kind=Kind.MOBILE_ORGANISATION, sector=Sector.SOCIAL_ORGANISATION,
+                                     parent=tops_first, code=code())
+    branches.append(mobile_org)
+    progress(f"{Organisation.objects.count()} organisations, {len(branches)} branches")
+
+    members: list[Member] = []
+    for branch in branches:
+        for _ in range(rng.randint(22, 44)):
+            members.append(_member(rng, branch))
+    Member.objects.bulk_create(members, batch_size=2000)
+    progress(f"{len(members)} members")
+
+    district = tops[0]
+    branch = Organisation.objects.filter(kind=Kind.BRANCH, path__startswith=district.path).order_by("path").first()
+    own = MemberFactory(organisation=branch, name="李明", gender="M")
+    regional = Organisation.objects.get(kind=Kind.REGIONAL_BRANCH, parent=tops[1])
+    hosted = Member.objects.filter(org_path__startswith=district.path, category="not_at_post").first()
+    if hosted:
+        hosted.host_organisation = regional
+        hosted.hosted_since = datetime.date(2005, 3, 1)
+        hosted.save(update_fields=["host_organisation", "hosted_since"])
+    User.objects.create_superuser("root", password=DEMO_PASSWORD, first_name="系统管理员")
+    logins = [
+        (_user("office", "市先教办", Role.ADMIN, city), city),
+        (_user("yuzhong", "渝中区委组织部", Role.SECRETARY, district), district),
+        (_user("jiangbei", "江北区委组织部", Role.SECRETARY, tops[1]), tops[1]),
+        (_user("branch", "支部书记", Role.SECRETARY, branch), branch),
+        (_user("supervisor", "督导组", Role.SUPERVISOR, tops[2]), tops[2]),
+        (_user("member", own.name, Role.MEMBER, branch, member=own), branch),
+    ]
+    RoleAssignment.objects.create(user=logins[4][0], role=Role.SUPERVISOR, organisation=tops[3])
+    return [DemoLogin("root", "superuser", city.name)] + [
+        DemoLogin(user.username, user.roles.first().get_role_display(), org.name) for user, org in logins
+    ]
+
+
+def _member(rng: random.Random, organisation: Organisation) -> Member:
+    fields = member_fields(rng)
+    id_number = fields.pop("id_number")
+    member = Member(organisation=organisation, org_path=organisation.path, work_unit=organisation.name, **fields)
+    protect_id_number(member, id_number)
+    return member
+
+
+def build_city(*, seed: int = 2005, member_target: int = 1_500_000, progress: Callable[[str], None] = print) -> None:
+    """The seed-000 city for benchmarks, level by level with bulk inserts."""
+    rng = random.Random(seed)
+    code = CodeSequence()
+    city = OrganisationFactory(name="重庆市委", kind=Kind.CITY_COMMITTEE, sector=Sector.GOVERNMENT, code=code())
+    tops = _bulk_level(
+        [(f"{n}委", Kind.DISTRICT, Sector.GOVERNMENT, city) for n in DISTRICTS]
+        + [(f"{n}党委", Kind.CITY_DEPARTMENT, Sector.GOVERNMENT, city) for n in DEPARTMENTS],
+        code,
+    )
+    committees = _bulk_level(
+        [
+            (f"{rng.choice(PLACE_WORDS)}{suffix}", Kind.GRASSROOTS_COMMITTEE, sector, tops[i % len(tops)])
+            for i in range(3247)
+            for suffix, sector in [COMMITTEE_NAMES[i % len(COMMITTEE_NAMES)]]
+        ],
+        code,
+    )
+    generals = _bulk_level(
+        [(f"{c.name.removesuffix('党委').removesuffix('党工委')}党总支", Kind.GENERAL_BRANCH, c.sector, c)
+         for c in rng.sample(committees, 2744)],
+        code,
+    )
+    parents = committees + generals
+    branches = _bulk_level(
+        [
+            (f"{BRANCH_WORDS[i % len(BRANCH_WORDS)]}党支部", Kind.BRANCH, parent.sector, parent)
+            for i in range(52154)
+            for parent in [parents[i % len(parents)]]
+        ],
+        code,
+    )
+    progress(f"{Organisation.objects.count()} organisations")
+    per_branch = member_target / len(branches)
+    batch: list[Member] = []
+    made = 0
+    for branch in branches:
+        for _ in range(max(1, round(rng.uniform(0.3, 1.7) * per_branch))):
+            batch.append(_member(rng, branch))
+        if len(batch) >= 20000:
+            Member.objects.bulk_create(batch, batch_size=5000)
+            made += len(batch)
+            batch = []
+            progress(f"{made} members")
+    Member.objects.bulk_create(batch, batch_size=5000)
+    progress(f"{made + len(batch)} members in all")
+
+
+def _bulk_level(rows: list[tuple[str, str, str, Organisation]], code: CodeSequence) -> list[Organisation]:
+    """Insert one level of the tree in bulk, then give each node its path."""
+    with transaction.atomic():
+        orgs = [
+            Organisation(name=name, kind=kind, sector=sector, parent=parent, code=code(), path=f"pending-{i}")
+            for i, (name, kind, sector, parent) in enumerate(rows)
+        ]
+        Organisation.objects.bulk_create(orgs, batch_size=5000)
+        org_services.assign_paths(orgs)
+        Organisation.objects.bulk_update(orgs, ["path", "depth"], batch_size=5000)
+    return orgs

@@ -1,0 +1,53 @@
+"""Members over REST: the same scoping, filters and services as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.core.api import ScopedViewSetMixin, as_drf_error
+from vanguard.members import services
+from vanguard.members.api.serializers import MemberSerializer
+from vanguard.members.filters import MemberFilter
+from vanguard.members.models import Member
+
+
+class MemberViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Member.objects.select_related("organisation").order_by("pk")
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        organisation = data.pop("organisation")
+        if not can_at_path(self.request.user, Action.CHANGE, organisation.path):
+            raise PermissionDenied()
+        id_number = data.pop("id_number", "")
+        try:
+            serializer.instance = services.create_member(
+                organisation=organisation, fields=data, id_number=id_number, actor=self.request.user
+            )
+        except ValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        organisation = data.pop("organisation", None)
+        if organisation is not None and organisation.pk != serializer.instance.organisation_id:
+            raise as_drf_error(ValidationError({"organisation": ["Use a relation transfer to move a member."]}))
+        id_number = data.pop("id_number", None)
+        try:
+            serializer.instance = services.update_member(
+                member=serializer.instance, fields=data, id_number=id_number or None, actor=self.request.user
+            )
+        except ValidationError as exc:
+            raise as_drf_error(exc) from exc

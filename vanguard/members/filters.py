@@ -1,0 +1,86 @@
+"""Filters of the member list, shared by the page and the API."""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vanguard.core import crypto, dates, idnumber, tree
+from vanguard.core.chinese import search_variants
+from vanguard.members.models import Category, Gender, Member, Status
+from vanguard.orgs.models import Organisation, Sector
+
+AGE_BANDS = {
+    "under_35": (None, 35),
+    "35_45": (35, 46),
+    "46_55": (46, 56),
+    "56_65": (56, 66),
+    "over_65": (66, None),
+}
+AGE_BAND_CHOICES = [
+    ("under_35", _("Under 35")),
+    ("35_45", _("35 to 45")),
+    ("46_55", _("46 to 55")),
+    ("56_65", _("56 to 65")),
+    ("over_65", _("Over 65")),
+]
+
+
+def age_band_q(band: str, today: datetime.date | None = None) -> Q:
+    """Members whose age today lies in the band, as a birth-date range (uses the index)."""
+    today = today or timezone.localdate()
+    low, high = AGE_BANDS[band]
+    query = Q()
+    if low is not None:  # at least `low` years old: born on or before today minus low years
+        query &= Q(birth_date__lte=dates.add_years(today, -low))
+    if high is not None:  # younger than `high`: born after today minus high years
+        query &= Q(birth_date__gt=dates.add_years(today, -high))
+    return query
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or ID number"), method="filter_q")
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Within organisation"), queryset=Organisation.objects.all(), method="filter_subtree"
+    )
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
+    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
+    sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices, field_name="organisation__sector")
+    age_band = django_filters.ChoiceFilter(label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age_band")
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("name", "name"), ("birth_date", "birth_date"), ("joined_on", "joined_on"), ("org_path", "org_path")),
+        field_labels={
+            "name": _("Name"),
+            "birth_date": _("Birth date"),
+            "joined_on": _("Date joined"),
+            "org_path": _("Organisation"),
+        },
+    )
+
+    class Meta:
+        model = Member
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        normalised = idnumber.normalise(value)
+        if len(normalised) == 18:
+            return queryset.filter(id_number_hash=crypto.lookup_hash(normalised))
+        query = Q()
+        for variant in search_variants(value):
+            query |= Q(name__startswith=variant)
+        return queryset.filter(query)
+
+    def filter_subtree(self, queryset: QuerySet, name: str, value: Organisation | None) -> QuerySet:
+        return queryset.filter(tree.subtree_q("org_path", value.path)) if value else queryset
+
+    def filter_age_band(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(age_band_q(value)) if value in AGE_BANDS else queryset

@@ -1,0 +1,203 @@
+"""Party members, their categories, protected ID numbers, relation transfers and hosting (DOMAIN §1)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from vanguard.core import tree
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Status(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class Category(models.TextChoices):
+    """How a member takes part in the campaign (seed 002 §4.3)."""
+
+    ORDINARY = "ordinary", _("Ordinary member")
+    LEADER = "leader", _("Leading cadre")
+    MOBILE = "mobile", _("Mobile member")
+    LAID_OFF = "laid_off", _("Laid off or unemployed")
+    RETIRED = "retired", _("Retired")
+    ELDERLY = "elderly", _("Elderly, frail or little schooling")
+    NOT_AT_POST = "not_at_post", _("On the roll, not at the post")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+
+
+class Education(models.TextChoices):
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+    UNIVERSITY = "university", _("University")
+    COLLEGE = "college", _("College")
+    SECONDARY = "secondary", _("Secondary school")
+    JUNIOR = "junior", _("Junior secondary")
+    PRIMARY = "primary", _("Primary or less")
+
+
+class Member(models.Model):
+    """党员.  `org_path` copies the organisation's tree path so subtree roll-ups need no join."""
+
+    name = models.CharField(_("name"), max_length=64, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=32, default="汉族")
+    birth_date = models.DateField(_("birth date"))
+    education = models.CharField(_("education"), max_length=16, choices=Education.choices, blank=True)
+    id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
+    id_number_hash = models.CharField(
+        _("ID number lookup hash"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    joined_on = models.DateField(_("date joined"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.FULL)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.ORDINARY)
+    mobile_since = models.DateField(_("away since"), null=True, blank=True)
+    mobile_place = models.CharField(_("place away"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
+    )
+    org_path = models.CharField(max_length=tree.PATH_MAX_LENGTH, editable=False)
+    host_organisation = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_members",
+        verbose_name=_("host organisation"),
+    )
+    hosted_since = models.DateField(_("hosted since"), null=True, blank=True)
+    work_unit = models.CharField(_("work unit"), max_length=200, blank=True)
+    post = models.CharField(_("post"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # The hosting branch sees the members it hosts; only the home side changes them.
+    scope_fields = ("org_path", "host_organisation__path")
+    scope_change_fields = ("org_path",)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["org_path", "name", "pk"]
+        indexes = [
+            models.Index(fields=["org_path", "category"], name="member_path_category"),
+            models.Index(fields=["org_path", "status"], name="member_path_status"),
+            models.Index(fields=["org_path", "name"], name="member_path_name"),
+            models.Index(fields=["birth_date"], name="member_birth_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category="mobile") | Q(mobile_since__isnull=True),
+                name="member_mobile_since_only_when_mobile",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_own_q(cls, user) -> Q | None:
+        return Q(pk=user.member_id) if user.member_id else None
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the receiving side")
+    RETURNED = "returned", _("Returned for correction")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_TRANSFER_STATUSES = (TransferStatus.PENDING, TransferStatus.RETURNED)
+
+
+class Transfer(models.Model):
+    """组织关系接转: the outgoing side starts it, the receiving side accepts, refuses or returns it."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("member"))
+    from_organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from")
+    )
+    to_organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    letter_valid_until = models.DateField(_("letter valid until"))
+    note = models.TextField(_("note"), blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    scope_fields = ("from_organisation__path", "to_organisation__path")
+
+    class Meta:
+        verbose_name = _("relation transfer")
+        verbose_name_plural = _("relation transfers")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status__in=["pending", "returned"]),
+                name="transfer_one_open_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.from_organisation} → {self.to_organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TRANSFER_STATUSES
+
+
+class TransferStep(models.Model):
+    """Who did what to a transfer, in which role, when: the history both sides see."""
+
+    class Action(models.TextChoices):
+        STARTED = "started", _("Started")
+        RESUBMITTED = "resubmitted", _("Corrected and resubmitted")
+        RETURNED = "returned", _("Returned for correction")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="steps", verbose_name=_("transfer"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    actor_role = models.CharField(_("acting as"), max_length=100, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer step")
+        verbose_name_plural = _("transfer steps")
+        ordering = ["at", "pk"]
+
+
+class MemberEvent(models.Model):
+    """Audit trail of a member record: edits, hosting, transfers."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events", verbose_name=_("member"))
+    kind = models.CharField(_("kind"), max_length=32)
+    summary = models.TextField(_("summary"))
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member event")
+        verbose_name_plural = _("member events")
+        ordering = ["-at", "-pk"]

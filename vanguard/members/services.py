@@ -1,0 +1,290 @@
+"""Every write to members: records with protected ID numbers, relation transfers, hosting."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vanguard.core import crypto, dates, idnumber
+from vanguard.members.models import (
+    Category,
+    Member,
+    MemberEvent,
+    Transfer,
+    TransferStatus,
+    TransferStep,
+)
+from vanguard.orgs.models import Organisation
+
+MIN_JOINING_AGE = 18
+TRACKED_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "joined_on",
+    "status",
+    "category",
+    "mobile_since",
+    "mobile_place",
+    "work_unit",
+    "post",
+    "phone",
+)
+
+
+def find_by_id_number(raw: str) -> Member | None:
+    """Exact-value lookup through the keyed hash; the plaintext is never stored in clear."""
+    value = idnumber.normalise(raw)
+    return Member.objects.filter(id_number_hash=crypto.lookup_hash(value)).first() if value else None
+
+
+def reveal_id_number(member: Member) -> str:
+    """The full ID number; callers check Action.VIEW_IDENTITY first."""
+    return crypto.decrypt(member.id_number_encrypted) if member.id_number_encrypted else ""
+
+
+def protect_id_number(member: Member, value: str) -> None:
+    """Set the encrypted value, lookup hash and masked form from a validated ID number."""
+    member.id_number_encrypted = crypto.encrypt(value)
+    member.id_number_hash = crypto.lookup_hash(value)
+    member.id_number_masked = idnumber.mask(value)
+
+
+def validate_member(member: Member, id_number: str | None) -> list[str]:
+    """Check a member's fields against each other; raise ValidationError naming each field.
+
+    Returns warnings that do not block saving (an unknown region code, DOMAIN §1).
+    """
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    today = timezone.localdate()
+    if id_number:
+        try:
+            parsed = idnumber.parse(id_number, birth_date=member.birth_date, sex=member.gender, today=today)
+        except idnumber.IDNumberError as exc:
+            errors.setdefault("id_number", []).append(str(exc))
+        else:
+            warnings.extend(parsed.warnings)
+            other = Member.objects.filter(id_number_hash=crypto.lookup_hash(parsed.value)).exclude(pk=member.pk)
+            if other.exists():
+                errors.setdefault("id_number", []).append(
+                    _("Another member record already has this ID number.")
+                )
+    if member.birth_date and member.birth_date > today:
+        errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    if member.joined_on:
+        if member.joined_on > today:
+            errors.setdefault("joined_on", []).append(_("The date joined is in the future."))
+        elif member.birth_date and dates.age_on(member.birth_date, member.joined_on) < MIN_JOINING_AGE:
+            errors.setdefault("joined_on", []).append(
+                _("The member would have joined before the age of %(age)d.") % {"age": MIN_JOINING_AGE}
+            )
+    if member.category == Category.MOBILE:
+        if not member.mobile_since:
+            errors.setdefault("mobile_since", []).append(_("A mobile member needs the date they left."))
+        elif member.mobile_since > today:
+            errors.setdefault("mobile_since", []).append(_("The date away cannot be in the future."))
+        if not member.mobile_place:
+            errors.setdefault("mobile_place", []).append(_("A mobile member needs the place where they are."))
+    else:
+        member.mobile_since = None
+        member.mobile_place = ""
+    if errors:
+        raise ValidationError(errors)
+    return warnings
+
+
+def _snapshot(member: Member) -> dict[str, Any]:
+    return {name: getattr(member, name) for name in TRACKED_FIELDS}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        name: [str(before[name] or ""), str(after[name] or "")] for name in TRACKED_FIELDS if before[name] != after[name]
+    }
+
+
+@transaction.atomic
+def create_member(*, organisation: Organisation, fields: dict[str, Any], id_number: str = "", actor=None) -> Member:
+    """Add a member to `organisation`.  `fields` are Member attributes; the ID number is validated and protected."""
+    member = Member(organisation=organisation, org_path=organisation.path, **fields)
+    validate_member(member, id_number or None)
+    if id_number:
+        protect_id_number(member, idnumber.normalise(id_number))
+    _save_unique(member)
+    MemberEvent.objects.create(member=member, kind="created", summary="", actor=actor)
+    return member
+
+
+@transaction.atomic
+def update_member(*, member: Member, fields: dict[str, Any], id_number: str | None = None, actor=None) -> Member:
+    """Change a member's record.  `id_number=None` leaves the ID number as it is."""
+    before = _snapshot(member)
+    for name, value in fields.items():
+        setattr(member, name, value)
+    validate_member(member, id_number or None)
+    changes = _diff(before, _snapshot(member))
+    if id_number:
+        new_value = idnumber.normalise(id_number)
+        if crypto.lookup_hash(new_value) != member.id_number_hash:
+            protect_id_number(member, new_value)
+            changes["id_number"] = ["", member.id_number_masked]
+    _save_unique(member)
+    if changes:
+        MemberEvent.objects.create(member=member, kind="updated", summary="", changes=changes, actor=actor)
+    return member
+
+
+def _save_unique(member: Member) -> None:
+    # The check in validate_member races with concurrent saves; the unique
+    # index is the guarantee, and this turns its error into the same message.
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        if "id_number_hash" in str(exc):
+            raise ValidationError({"id_number": [_("Another member record already has this ID number.")]}) from exc
+        raise
+
+
+def _move_member(member: Member, organisation: Organisation) -> None:
+    member.organisation = organisation
+    member.org_path = organisation.path
+    member.save(update_fields=["organisation", "org_path", "host_organisation", "hosted_since", "updated_at"])
+
+
+@transaction.atomic
+def start_transfer(
+    *,
+    member: Member,
+    to_organisation: Organisation,
+    valid_days: int = 30,
+    note: str = "",
+    actor=None,
+    actor_role: str = "",
+) -> Transfer:
+    """The outgoing side issues the introduction letter; it stays responsible until the receipt."""
+    if to_organisation.pk == member.organisation_id:
+        raise ValidationError({"to_organisation": [_("The member already belongs to this organisation.")]})
+    if not 1 <= valid_days <= 180:
+        raise ValidationError({"valid_days": [_("A letter is valid for 1 to 180 days.")]})
+    if Transfer.objects.filter(member=member, status__in=[TransferStatus.PENDING, TransferStatus.RETURNED]).exists():
+        raise ValidationError(_("This member already has a transfer in progress."))
+    transfer = Transfer.objects.create(
+        member=member,
+        from_organisation_id=member.organisation_id,
+        to_organisation=to_organisation,
+        letter_valid_until=timezone.localdate() + datetime.timedelta(days=valid_days),
+        note=note,
+    )
+    TransferStep.objects.create(
+        transfer=transfer, action=TransferStep.Action.STARTED, actor=actor, actor_role=actor_role, comment=note
+    )
+    MemberEvent.objects.create(
+        member=member, kind="transfer_started", summary=to_organisation.name, actor=actor
+    )
+    return transfer
+
+
+def _lock_open(transfer: Transfer, expected: tuple[str, ...]) -> Transfer:
+    transfer = Transfer.objects.select_for_update().select_related("member", "to_organisation").get(pk=transfer.pk)
+    if transfer.status not in expected:
+        raise ValidationError(
+            _("This transfer is %(status)s and cannot be changed that way.") % {"status": transfer.get_status_display()}
+        )
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
+    """The receiving side accepts: the member's record moves and hosting ends."""
+    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
+    if transfer.letter_valid_until < timezone.localdate():
+        raise ValidationError(_("The introduction letter has expired; the sending side must issue a new one."))
+    member = transfer.member
+    member.host_organisation = None
+    member.hosted_since = None
+    _move_member(member, transfer.to_organisation)
+    return _close(transfer, TransferStatus.ACCEPTED, TransferStep.Action.ACCEPTED, actor, actor_role, comment)
+
+
+@transaction.atomic
+def refuse_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
+    """The receiving side refuses, with a reason; the member stays where they were."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for refusing.")]})
+    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
+    return _close(transfer, TransferStatus.REFUSED, TransferStep.Action.REFUSED, actor, actor_role, reason)
+
+
+@transaction.atomic
+def return_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
+    """The receiving side sends it back for correction (打回); the sender may resubmit."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say what needs correcting.")]})
+    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
+    transfer.status = TransferStatus.RETURNED
+    transfer.save(update_fields=["status"])
+    TransferStep.objects.create(
+        transfer=transfer, action=TransferStep.Action.RETURNED, actor=actor, actor_role=actor_role, comment=reason
+    )
+    return transfer
+
+
+@transaction.atomic
+def resubmit_transfer(
+    *, transfer: Transfer, note: str = "", valid_days: int = 30, actor=None, actor_role: str = ""
+) -> Transfer:
+    transfer = _lock_open(transfer, (TransferStatus.RETURNED,))
+    transfer.status = TransferStatus.PENDING
+    transfer.letter_valid_until = timezone.localdate() + datetime.timedelta(days=valid_days)
+    transfer.save(update_fields=["status", "letter_valid_until"])
+    TransferStep.objects.create(
+        transfer=transfer, action=TransferStep.Action.RESUBMITTED, actor=actor, actor_role=actor_role, comment=note
+    )
+    return transfer
+
+
+@transaction.atomic
+def cancel_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
+    transfer = _lock_open(transfer, (TransferStatus.PENDING, TransferStatus.RETURNED))
+    return _close(transfer, TransferStatus.CANCELLED, TransferStep.Action.CANCELLED, actor, actor_role, comment)
+
+
+def _close(transfer: Transfer, status: str, action: str, actor, actor_role: str, comment: str) -> Transfer:
+    transfer.status = status
+    transfer.closed_at = timezone.now()
+    transfer.save(update_fields=["status", "closed_at"])
+    TransferStep.objects.create(transfer=transfer, action=action, actor=actor, actor_role=actor_role, comment=comment)
+    MemberEvent.objects.create(member=transfer.member, kind=f"transfer_{status}", summary="", actor=actor)
+    return transfer
+
+
+@transaction.atomic
+def set_host(
+    *, member: Member, host_organisation: Organisation | None, since: datetime.date | None = None, actor=None
+) -> Member:
+    """托管: record the branch that hosts the member day to day; the home organisation stays of record.
+
+    `host_organisation=None` ends hosting.
+    """
+    if host_organisation is not None and host_organisation.pk == member.organisation_id:
+        raise ValidationError({"host_organisation": [_("The host must differ from the home organisation.")]})
+    before = member.host_organisation.name if member.host_organisation_id else ""
+    member.host_organisation = host_organisation
+    member.hosted_since = (since or timezone.localdate()) if host_organisation else None
+    member.save(update_fields=["host_organisation", "hosted_since", "updated_at"])
+    MemberEvent.objects.create(
+        member=member,
+        kind="hosting_started" if host_organisation else "hosting_ended",
+        summary=host_organisation.name if host_organisation else before,
+        actor=actor,
+    )
+    return member

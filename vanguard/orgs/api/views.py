@@ -1,0 +1,53 @@
+"""Organisations over REST, read-only, scoped like the pages; with subtree counts."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from vanguard.core.api import ScopedViewSetMixin
+from vanguard.orgs import selectors
+from vanguard.orgs.api.serializers import OrganisationSerializer
+from vanguard.orgs.models import Kind, Organisation, Sector
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    sector = django_filters.ChoiceFilter(choices=Sector.choices)
+    parent = django_filters.NumberFilter(field_name="parent_id")
+    code = django_filters.CharFilter()
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "sector", "parent", "code"]
+
+
+class OrganisationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Organisation.objects.all().order_by("path")
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
+
+    @extend_schema(
+        responses=inline_serializer(
+            "SubtreeCounts",
+            {
+                "organisations_by_kind": serializers.DictField(child=serializers.IntegerField()),
+                "members_by_category": serializers.DictField(child=serializers.IntegerField()),
+                "members_by_status": serializers.DictField(child=serializers.IntegerField()),
+            },
+        )
+    )
+    @action(detail=True)
+    def counts(self, request, pk=None):
+        """Counts for the whole subtree below this organisation."""
+        organisation = self.get_object()
+        return Response(
+            {
+                "organisations_by_kind": selectors.organisation_counts_by_kind(organisation),
+                "members_by_category": selectors.member_counts(organisation, "category"),
+                "members_by_status": selectors.member_counts(organisation, "status"),
+            }
+        )

@@ -1,0 +1,109 @@
+"""Every write to the organisation tree: creation, edits, reorganisation (moving a subtree)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from vanguard.core import tree
+from vanguard.orgs.models import Organisation, Reorganisation
+
+
+@transaction.atomic
+def create_organisation(
+    *, parent: Organisation | None, name: str, kind: str, sector: str = "", code: str = ""
+) -> Organisation:
+    """Add a node; its path is the parent's path plus its own primary key."""
+    org = Organisation.objects.create(
+        parent=parent,
+        name=name.strip(),
+        kind=kind,
+        sector=sector,
+        code=code.strip(),
+        # A unique placeholder until the primary key is known.
+        path=f"pending-{uuid.uuid4().hex}",
+    )
+    org.path = tree.child_path(parent.path if parent else "", org.pk)
+    org.depth = tree.depth_of(org.path) - 1
+    org.save(update_fields=["path", "depth"])
+    return org
+
+
+def assign_paths(orgs: list[Organisation]) -> None:
+    """Fill path and depth for freshly bulk-created organisations whose parents already have paths."""
+    for org in orgs:
+        parent_path = org.parent.path if org.parent_id else ""
+        org.path = tree.child_path(parent_path, org.pk)
+        org.depth = tree.depth_of(org.path) - 1
+
+
+@transaction.atomic
+def update_organisation(*, organisation: Organisation, name: str, sector: str, code: str, kind: str) -> Organisation:
+    """Change descriptive fields.  The official code may change; the tree's keys never depend on it."""
+    organisation.name = name.strip()
+    organisation.sector = sector
+    organisation.code = code.strip()
+    organisation.kind = kind
+    organisation.full_clean(exclude=["path", "parent"])
+    organisation.save(update_fields=["name", "sector", "code", "kind"])
+    return organisation
+
+
+@transaction.atomic
+def move_organisation(
+    *,
+    organisation: Organisation,
+    new_parent: Organisation,
+    effective_on: datetime.date,
+    reason: str = "",
+    actor=None,
+) -> Reorganisation:
+    """Move a whole subtree under `new_parent` (reorganisation) and record it, dated.
+
+    Paths of every organisation and member below are rewritten with two
+    set-based UPDATEs, whatever the subtree's size.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    new_parent = Organisation.objects.get(pk=new_parent.pk)
+    if organisation.parent_id is None:
+        raise ValidationError(_("The root of the tree cannot be moved."))
+    if new_parent.pk == organisation.parent_id:
+        raise ValidationError(_("The organisation is already under %(parent)s.") % {"parent": new_parent})
+    if tree.is_within(new_parent.path, organisation.path):
+        raise ValidationError(_("An organisation cannot be moved under itself or its own sub-organisations."))
+    if effective_on > datetime.date.today() + datetime.timedelta(days=366):
+        raise ValidationError(_("The effective date is more than a year ahead."))
+
+    from vanguard.members.models import Member
+
+    old_path = organisation.path
+    new_path = tree.child_path(new_parent.path, organisation.pk)
+    depth_change = tree.depth_of(new_path) - tree.depth_of(old_path)
+    tail_start = len(old_path) + 1  # SQL substrings count from 1
+    in_subtree = tree.subtree_q("path", old_path)
+    old_parent_id = organisation.parent_id
+
+    orgs_moved = Organisation.objects.filter(in_subtree).update(
+        path=Concat(Value(new_path), Substr("path", tail_start), output_field=CharField()),
+        depth=F("depth") + depth_change,
+    )
+    members_moved = Member.objects.filter(tree.subtree_q("org_path", old_path)).update(
+        org_path=Concat(Value(new_path), Substr("org_path", tail_start), output_field=CharField())
+    )
+    Organisation.objects.filter(pk=organisation.pk).update(parent=new_parent)
+    return Reorganisation.objects.create(
+        organisation=organisation,
+        old_parent_id=old_parent_id,
+        new_parent=new_parent,
+        effective_on=effective_on,
+        reason=reason,
+        moved_by=actor,
+        organisations_moved=orgs_moved,
+        members_moved=members_moved,
+    )

@@ -1,0 +1,112 @@
+"""Pages of the organisation tree: lazy tree, search, an organisation's page, edits and moves."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.core.views import apply_service, get_scoped, scoped_view
+from vanguard.members.models import Category, Status
+from vanguard.orgs import selectors, services
+from vanguard.orgs.forms import MoveForm, OrganisationForm
+from vanguard.orgs.models import Kind, Organisation
+
+
+@login_required
+def tree_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/tree.html", {"roots": selectors.top_level(request.user)})
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by name or code; htmx swaps the results in under the box."""
+    text = request.GET.get("q", "").strip()
+    results = selectors.search(request.user, text) if text else []
+    template = "orgs/_search_results.html"
+    return render(request, template, {"results": results, "q": text, "pick": request.GET.get("pick", "")})
+
+
+@scoped_view(Organisation)
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_scoped(request, Organisation, pk)
+    return render(
+        request, "orgs/_children.html", {"nodes": selectors.children(request.user, organisation)}
+    )
+
+
+@scoped_view(Organisation)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_scoped(request, Organisation.objects.select_related("parent"), pk)
+    by_kind = selectors.organisation_counts_by_kind(organisation)
+    by_category = selectors.member_counts(organisation, "category")
+    by_status = selectors.member_counts(organisation, "status")
+    context = {
+        "organisation": organisation,
+        "ancestors": selectors.ancestors(request.user, organisation),
+        "kind_counts": [(label, by_kind[value]) for value, label in Kind.choices if by_kind.get(value)],
+        "category_counts": [(value, label, by_category.get(value, 0)) for value, label in Category.choices],
+        "status_counts": [(value, label, by_status.get(value, 0)) for value, label in Status.choices],
+        "member_total": sum(by_status.values()),
+        "org_total": sum(by_kind.values()),
+        "children": selectors.children(request.user, organisation)[:200],
+        "reorganisations": selectors.reorganisations(request.user, organisation)[:20],
+        "can_change": can_at_path(request.user, Action.CHANGE, organisation.path),
+        "can_reorganise": organisation.parent_id is not None
+        and can_at_path(request.user, Action.REORGANISE, organisation.path),
+    }
+    return render(request, "orgs/detail.html", context)
+
+
+@scoped_view(Organisation)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_scoped(request, Organisation, pk, Action.CHANGE)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if apply_service(form, lambda: services.update_organisation(organisation=organisation, **data)):
+            messages.success(request, _("Saved."))
+            return redirect("orgs:detail", pk=organisation.pk)
+    return render(request, "orgs/form.html", {"form": form, "organisation": organisation, "title": _("Edit")})
+
+
+@scoped_view(Organisation)
+def create_child(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = get_scoped(request, Organisation, pk, Action.CHANGE)
+    form = OrganisationForm(request.POST or None, initial={"sector": parent.sector, "kind": Kind.BRANCH})
+    if request.method == "POST" and form.is_valid():
+        child = apply_service(form, lambda: services.create_organisation(parent=parent, **form.cleaned_data))
+        if child:
+            messages.success(request, _("Organisation created."))
+            return redirect("orgs:detail", pk=child.pk)
+    return render(
+        request, "orgs/form.html", {"form": form, "organisation": parent, "title": _("New sub-organisation")}
+    )
+
+
+@scoped_view(Organisation)
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reorganisation: only the campaign office holding both ends may move a subtree."""
+    organisation = get_scoped(request, Organisation.objects.select_related("parent"), pk, Action.REORGANISE)
+    form = MoveForm(request.POST or None, parent_choices=selectors.visible(request.user, Action.REORGANISE))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = apply_service(
+            form,
+            lambda: services.move_organisation(
+                organisation=organisation,
+                new_parent=data["new_parent"],
+                effective_on=data["effective_on"],
+                reason=data["reason"],
+                actor=request.user,
+            ),
+        )
+        if done:
+            messages.success(request, _("Moved. The history on this page records it."))
+            return redirect("orgs:detail", pk=organisation.pk)
+    return render(
+        request, "orgs/form.html", {"form": form, "organisation": organisation, "title": _("Move under another parent")}
+    )

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the demo keys, fast hashing, the database from DATABASE_URL."""
+
+import os
+
+os.environ.setdefault("VANGUARD_DEMO", "1")
+
+from vanguard.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["*"]
