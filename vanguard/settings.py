@@ -33,8 +33,7 @@ if not SECRET_KEY:
         SECRET_KEY = "vanguard-demo-insecure-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured(
-            "VANGUARD_SECRET_KEY is not set. Set it to a long random string "
-            "(or set VANGUARD_DEMO=1 for the demo)."
+            "VANGUARD_SECRET_KEY is not set. Set it to a long random string (or set VANGUARD_DEMO=1 for the demo)."
         )
 # Key for encrypting and hashing ID numbers; separate from SECRET_KEY so that
 # rotating session keys never makes stored ID numbers unreadable.

@@ -19,5 +19,7 @@ class ScopedViewSetMixin:
 def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     """A service's ValidationError in DRF's shape (field -> messages)."""
     if hasattr(exc, "error_dict"):
-        return serializers.ValidationError({field: [str(m) for e in errs for m in e] for field, errs in exc.error_dict.items()})
+        return serializers.ValidationError(
+            {field: [str(m) for e in errs for m in e] for field, errs in exc.error_dict.items()}
+        )
     return serializers.ValidationError({"non_field_errors": [str(m) for m in exc.messages]})

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from vanguard.accounts.models import Role, RoleAssignment, User
+from vanguard.accounts.selectors import role_label_at
+from vanguard.core import tree
+from vanguard.members import services as member_services
 from vanguard.members.factories import MemberFactory, member_fields
 from vanguard.members.models import Member
 from vanguard.members.services import protect_id_number
@@ -24,22 +27,125 @@ from vanguard.orgs.factories import OrganisationFactory
 from vanguard.orgs.models import Kind, Organisation, Sector
 
 DEMO_PASSWORD = "vanguard2026"
+DEMO_USERNAMES = ["office", "yuzhong", "jiangbei", "branch", "supervisor", "member"]
 
-DISTRICTS = ["渝中区", "江北区", "沙坪坝区", "九龙坡区", "南岸区", "渝北区", "巴南区", "北碚区", "万州区", "涪陵区",
-             "大渡口区", "长寿区", "江津区", "合川区", "永川区", "南川区", "綦江区", "大足区", "璧山区", "铜梁区",
-             "潼南区", "荣昌区", "开州区", "梁平区", "武隆区", "城口县", "丰都县", "垫江县", "忠县", "云阳县",
-             "奉节县", "巫山县", "巫溪县", "石柱土家族自治县", "秀山土家族苗族自治县", "酉阳土家族苗族自治县",
-             "彭水苗族土家族自治县", "黔江区", "双桥区", "万盛区"]
-DEPARTMENTS = ["市教委", "市卫生局", "市交委", "市建委", "市商委", "市农委", "市国资委", "市科委", "市公安局",
-               "市财政局", "市民政局", "市文广局", "市工商局", "市税务局", "市环保局", "市水利局", "市统计局",
-               "市质监局", "市旅游局", "市体育局", "市司法局", "市人事局", "市外经贸委"]
-COMMITTEE_NAMES = [("街道党工委", Sector.COMMUNITY), ("镇党委", Sector.TOWNSHIP), ("集团公司党委", Sector.STATE_ENTERPRISE),
-                   ("中学党委", Sector.SCHOOL), ("人民医院党委", Sector.HOSPITAL), ("商务楼宇党委", Sector.BUILDING),
-                   ("非公企业党委", Sector.NON_PUBLIC_ENTERPRISE), ("研究院党委", Sector.RESEARCH)]
-PLACE_WORDS = ["解放碑", "朝天门", "大坪", "石油路", "观音桥", "五里店", "磁器口", "杨家坪", "南坪", "龙头寺",
-               "鱼洞", "天生", "双碑", "歇马", "人和", "回兴", "李家沱", "黄桷坪", "化龙桥", "两路口"]
-BRANCH_WORDS = ["第一", "第二", "第三", "第四", "第五", "第六", "机关", "离退休", "社区", "综合", "教工", "学生", "门诊",
-                "生产", "技术", "营销"]
+DISTRICTS = [
+    "渝中区",
+    "江北区",
+    "沙坪坝区",
+    "九龙坡区",
+    "南岸区",
+    "渝北区",
+    "巴南区",
+    "北碚区",
+    "万州区",
+    "涪陵区",
+    "大渡口区",
+    "长寿区",
+    "江津区",
+    "合川区",
+    "永川区",
+    "南川区",
+    "綦江区",
+    "大足区",
+    "璧山区",
+    "铜梁区",
+    "潼南区",
+    "荣昌区",
+    "开州区",
+    "梁平区",
+    "武隆区",
+    "城口县",
+    "丰都县",
+    "垫江县",
+    "忠县",
+    "云阳县",
+    "奉节县",
+    "巫山县",
+    "巫溪县",
+    "石柱土家族自治县",
+    "秀山土家族苗族自治县",
+    "酉阳土家族苗族自治县",
+    "彭水苗族土家族自治县",
+    "黔江区",
+    "双桥区",
+    "万盛区",
+]
+DEPARTMENTS = [
+    "市教委",
+    "市卫生局",
+    "市交委",
+    "市建委",
+    "市商委",
+    "市农委",
+    "市国资委",
+    "市科委",
+    "市公安局",
+    "市财政局",
+    "市民政局",
+    "市文广局",
+    "市工商局",
+    "市税务局",
+    "市环保局",
+    "市水利局",
+    "市统计局",
+    "市质监局",
+    "市旅游局",
+    "市体育局",
+    "市司法局",
+    "市人事局",
+    "市外经贸委",
+]
+COMMITTEE_NAMES = [
+    ("街道党工委", Sector.COMMUNITY),
+    ("镇党委", Sector.TOWNSHIP),
+    ("集团公司党委", Sector.STATE_ENTERPRISE),
+    ("中学党委", Sector.SCHOOL),
+    ("人民医院党委", Sector.HOSPITAL),
+    ("商务楼宇党委", Sector.BUILDING),
+    ("非公企业党委", Sector.NON_PUBLIC_ENTERPRISE),
+    ("研究院党委", Sector.RESEARCH),
+]
+PLACE_WORDS = [
+    "解放碑",
+    "朝天门",
+    "大坪",
+    "石油路",
+    "观音桥",
+    "五里店",
+    "磁器口",
+    "杨家坪",
+    "南坪",
+    "龙头寺",
+    "鱼洞",
+    "天生",
+    "双碑",
+    "歇马",
+    "人和",
+    "回兴",
+    "李家沱",
+    "黄桷坪",
+    "化龙桥",
+    "两路口",
+]
+BRANCH_WORDS = [
+    "第一",
+    "第二",
+    "第三",
+    "第四",
+    "第五",
+    "第六",
+    "机关",
+    "离退休",
+    "社区",
+    "综合",
+    "教工",
+    "学生",
+    "门诊",
+    "生产",
+    "技术",
+    "营销",
+]
 
 
 @dataclass
@@ -71,33 +177,65 @@ def build_demo(*, seed: int = 2005, progress: Callable[[str], None] = print) -> 
     code = CodeSequence()
     city = OrganisationFactory(name="重庆市委", kind=Kind.CITY_COMMITTEE, sector=Sector.GOVERNMENT, code=code())
     office = OrganisationFactory(
-        name="市先进性教育活动办公室临时党支部", kind=Kind.TEMPORARY_BRANCH, sector=Sector.GOVERNMENT,
-        parent=city, code=code(),
+        name="市先进性教育活动办公室临时党支部",
+        kind=Kind.TEMPORARY_BRANCH,
+        sector=Sector.GOVERNMENT,
+        parent=city,
+        code=code(),
     )
-    tops = [OrganisationFactory(name=f"{n}委", kind=Kind.DISTRICT, sector=Sector.GOVERNMENT, parent=city, code=code())
-            for n in DISTRICTS[:4]]
-    tops += [OrganisationFactory(name=f"{n}党委", kind=Kind.CITY_DEPARTMENT, sector=Sector.GOVERNMENT, parent=city,
-                                 code=code()) for n in DEPARTMENTS[:2]]
+    tops = [
+        OrganisationFactory(name=f"{n}委", kind=Kind.DISTRICT, sector=Sector.GOVERNMENT, parent=city, code=code())
+        for n in DISTRICTS[:4]
+    ]
+    tops += [
+        OrganisationFactory(
+            name=f"{n}党委", kind=Kind.CITY_DEPARTMENT, sector=Sector.GOVERNMENT, parent=city, code=code()
+        )
+        for n in DEPARTMENTS[:2]
+    ]
     branches: list[Organisation] = [office]
     for top in tops:
         for i in range(3):
             suffix, sector = COMMITTEE_NAMES[(i + tops.index(top)) % len(COMMITTEE_NAMES)]
             place = PLACE_WORDS[(tops.index(top) * 3 + i) % len(PLACE_WORDS)]
-            committee = OrganisationFactory(name=f"{place}{suffix}", kind=Kind.GRASSROOTS_COMMITTEE, sector=sector,
-                                            parent=top, code=code())
+            committee = OrganisationFactory(
+                name=f"{place}{suffix}", kind=Kind.GRASSROOTS_COMMITTEE, sector=sector, parent=top, code=code()
+            )
             for j in range(2):
-                general = OrganisationFactory(name=f"{place}第{'一二'[j]}党总支", kind=Kind.GENERAL_BRANCH,
-                                              sector=sector, parent=committee, code=code())
+                general = OrganisationFactory(
+                    name=f"{place}第{'一二'[j]}党总支",
+                    kind=Kind.GENERAL_BRANCH,
+                    sector=sector,
+                    parent=committee,
+                    code=code(),
+                )
                 for k in range(4):
-                    branches.append(OrganisationFactory(
-                        name=f"{place}{BRANCH_WORDS[(j * 4 + k) % len(BRANCH_WORDS)]}党支部", kind=Kind.BRANCH,
-                        sector=sector, parent=general, code=code()))
-        branches.append(OrganisationFactory(name=f"{top.name.removesuffix('委')}区域党支部", kind=Kind.REGIONAL_BRANCH,
-                                            sector=Sector.COMMUNITY, parent=top, code=code()))
+                    branches.append(
+                        OrganisationFactory(
+                            name=f"{place}{BRANCH_WORDS[(j * 4 + k) % len(BRANCH_WORDS)]}党支部",
+                            kind=Kind.BRANCH,
+                            sector=sector,
+                            parent=general,
+                            code=code(),
+                        )
+                    )
+        branches.append(
+            OrganisationFactory(
+                name=f"{top.name.removesuffix('委')}区域党支部",
+                kind=Kind.REGIONAL_BRANCH,
+                sector=Sector.COMMUNITY,
+                parent=top,
+                code=code(),
+            )
+        )
     tops_first = tops[0]
-    mobile_org = OrganisationFactory(name=f"{tops_first.name.removesuffix('委')}驻深圳流动党员党支部",
-                                     kind=Kind.MOBILE_ORGANISATION, sector=Sector.SOCIAL_ORGANISATION,
-                                     parent=tops_first, code=code())
+    mobile_org = OrganisationFactory(
+        name=f"{tops_first.name.removesuffix('委')}驻深圳流动党员党支部",
+        kind=Kind.MOBILE_ORGANISATION,
+        sector=Sector.SOCIAL_ORGANISATION,
+        parent=tops_first,
+        code=code(),
+    )
     branches.append(mobile_org)
     progress(f"{Organisation.objects.count()} organisations, {len(branches)} branches")
 
@@ -111,25 +249,60 @@ def build_demo(*, seed: int = 2005, progress: Callable[[str], None] = print) -> 
     district = tops[0]
     branch = Organisation.objects.filter(kind=Kind.BRANCH, path__startswith=district.path).order_by("path").first()
     own = MemberFactory(organisation=branch, name="李明", gender="M")
-    regional = Organisation.objects.get(kind=Kind.REGIONAL_BRANCH, parent=tops[1])
-    hosted = Member.objects.filter(org_path__startswith=district.path, category="not_at_post").first()
-    if hosted:
-        hosted.host_organisation = regional
-        hosted.hosted_since = datetime.date(2005, 3, 1)
-        hosted.save(update_fields=["host_organisation", "hosted_since"])
     User.objects.create_superuser("root", password=DEMO_PASSWORD, first_name="系统管理员")
-    logins = [
-        (_user("office", "市先教办", Role.ADMIN, city), city),
-        (_user("yuzhong", "渝中区委组织部", Role.SECRETARY, district), district),
-        (_user("jiangbei", "江北区委组织部", Role.SECRETARY, tops[1]), tops[1]),
-        (_user("branch", "支部书记", Role.SECRETARY, branch), branch),
-        (_user("supervisor", "督导组", Role.SUPERVISOR, tops[2]), tops[2]),
-        (_user("member", own.name, Role.MEMBER, branch, member=own), branch),
+    office_user = _user("office", "市先教办", Role.ADMIN, city)
+    yuzhong = _user("yuzhong", "渝中区委组织部", Role.SECRETARY, district)
+    jiangbei = _user("jiangbei", "江北区委组织部", Role.SECRETARY, tops[1])
+    _user("branch", "支部书记", Role.SECRETARY, branch)
+    supervisor = _user("supervisor", "督导组", Role.SUPERVISOR, tops[2])
+    RoleAssignment.objects.create(user=supervisor, role=Role.SUPERVISOR, organisation=tops[3])
+    _user("member", own.name, Role.MEMBER, branch, member=own)
+    _demo_workflows(district, tops[1], office_user, yuzhong, jiangbei)
+    return demo_logins()
+
+
+def _demo_workflows(district: Organisation, neighbour: Organisation, office: User, sender: User, receiver: User):
+    """Hosting, transfers in every state and one reorganisation, so the demo's pages are not empty."""
+    regional = Organisation.objects.get(kind=Kind.REGIONAL_BRANCH, parent=neighbour)
+    for hosted in Member.objects.filter(tree.subtree_q("org_path", district.path), category="not_at_post")[:3]:
+        member_services.set_host(
+            member=hosted, host_organisation=regional, since=datetime.date(2005, 3, 1), actor=sender
+        )
+    movers = list(Member.objects.filter(tree.subtree_q("org_path", district.path), category="ordinary")[:3])
+    target = Organisation.objects.filter(tree.subtree_q("path", neighbour.path), kind=Kind.BRANCH).first()
+    sender_role = role_label_at(sender, district.path)
+    receiver_role = role_label_at(receiver, neighbour.path)
+    transfers = [
+        member_services.start_transfer(
+            member=m, to_organisation=target, note="工作调动", actor=sender, actor_role=sender_role
+        )
+        for m in movers
     ]
-    RoleAssignment.objects.create(user=logins[4][0], role=Role.SUPERVISOR, organisation=tops[3])
-    return [DemoLogin("root", "superuser", city.name)] + [
-        DemoLogin(user.username, user.roles.first().get_role_display(), org.name) for user, org in logins
-    ]
+    member_services.return_transfer(
+        transfer=transfers[1], reason="介绍信缺党费缴纳证明", actor=receiver, actor_role=receiver_role
+    )
+    member_services.accept_transfer(transfer=transfers[2], actor=receiver, actor_role=receiver_role)
+    committees = list(Organisation.objects.filter(parent=district, kind=Kind.GRASSROOTS_COMMITTEE).order_by("path"))
+    general = Organisation.objects.filter(parent=committees[1], kind=Kind.GENERAL_BRANCH).order_by("path").first()
+    org_services.move_organisation(
+        organisation=general,
+        new_parent=committees[0],
+        effective_on=datetime.date(2005, 3, 15),
+        reason="街道区划调整",
+        actor=office,
+    )
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Who can sign in to the demo, read back from the database."""
+    logins = [DemoLogin("root", "superuser", "—")] if User.objects.filter(username="root").exists() else []
+    for assignment in (
+        RoleAssignment.objects.filter(user__username__in=DEMO_USERNAMES)
+        .select_related("user", "organisation")
+        .order_by("pk")
+    ):
+        logins.append(DemoLogin(assignment.user.username, assignment.role, assignment.organisation.name))
+    return logins
 
 
 def _member(rng: random.Random, organisation: Organisation) -> Member:
@@ -159,8 +332,10 @@ def build_city(*, seed: int = 2005, member_target: int = 1_500_000, progress: Ca
         code,
     )
     generals = _bulk_level(
-        [(f"{c.name.removesuffix('党委').removesuffix('党工委')}党总支", Kind.GENERAL_BRANCH, c.sector, c)
-         for c in rng.sample(committees, 2744)],
+        [
+            (f"{c.name.removesuffix('党委').removesuffix('党工委')}党总支", Kind.GENERAL_BRANCH, c.sector, c)
+            for c in rng.sample(committees, 2744)
+        ],
         code,
     )
     parents = committees + generals

@@ -55,9 +55,7 @@ def parse(
     if not value:
         raise IDNumberError(_("The ID number is empty."))
     if len(value) != 18:
-        raise IDNumberError(
-            _("An ID number has 18 characters; this one has %(count)d.") % {"count": len(value)}
-        )
+        raise IDNumberError(_("An ID number has 18 characters; this one has %(count)d.") % {"count": len(value)})
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         raise IDNumberError(_("An ID number is 17 digits followed by a digit or X."))
     try:

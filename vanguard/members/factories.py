@@ -70,16 +70,25 @@ class MemberFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
 
     @classmethod
-    def _create(cls, model_class, *args, organisation, actor=None, **overrides):
+    def _fields(cls, overrides: dict) -> dict:
+        """Random fields with `overrides` applied, kept consistent (ID number, joining age)."""
         fields = member_fields(_rng, overrides.get("category"))
         fields.update(overrides)
+        if "id_number" not in overrides and ("birth_date" in overrides or "gender" in overrides):
+            fields["id_number"] = people.id_number(_rng, fields["birth_date"], fields["gender"])
+        if "birth_date" in overrides and "joined_on" not in overrides:
+            fields["joined_on"] = min(dates.add_years(fields["birth_date"], 25), datetime.date.today())
+        return fields
+
+    @classmethod
+    def _create(cls, model_class, *args, organisation, actor=None, **overrides):
+        fields = cls._fields(overrides)
         id_number = fields.pop("id_number")
         return services.create_member(organisation=organisation, fields=fields, id_number=id_number, actor=actor)
 
     @classmethod
     def _build(cls, model_class, *args, organisation, **overrides):
-        fields = member_fields(_rng, overrides.get("category"))
-        fields.update(overrides)
+        fields = cls._fields(overrides)
         id_number = fields.pop("id_number")
         member = Member(organisation=organisation, org_path=organisation.path, **fields)
         if id_number:

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.accounts.scoping import restrict
 from vanguard.core import crypto, dates, idnumber, tree
 from vanguard.core.chinese import search_variants
 from vanguard.members.models import Category, Gender, Member, Status
@@ -42,10 +43,15 @@ def age_band_q(band: str, today: datetime.date | None = None) -> Q:
     return query
 
 
+def visible_organisations(request) -> QuerySet[Organisation]:
+    """Only organisations the user may see can narrow the list (an unknown one is a form error)."""
+    return restrict(Organisation.objects.all(), request.user if request else None)
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or ID number"), method="filter_q")
     organisation = django_filters.ModelChoiceFilter(
-        label=_("Within organisation"), queryset=Organisation.objects.all(), method="filter_subtree"
+        label=_("Within organisation"), queryset=visible_organisations, method="filter_subtree"
     )
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)

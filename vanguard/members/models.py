@@ -184,6 +184,9 @@ class TransferStep(models.Model):
         verbose_name_plural = _("transfer steps")
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.transfer_id} {self.action}"
+
 
 class MemberEvent(models.Model):
     """Audit trail of a member record: edits, hosting, transfers."""
@@ -201,3 +204,6 @@ class MemberEvent(models.Model):
         verbose_name = _("member event")
         verbose_name_plural = _("member events")
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind}"

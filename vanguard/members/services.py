@@ -74,9 +74,7 @@ def validate_member(member: Member, id_number: str | None) -> list[str]:
             warnings.extend(parsed.warnings)
             other = Member.objects.filter(id_number_hash=crypto.lookup_hash(parsed.value)).exclude(pk=member.pk)
             if other.exists():
-                errors.setdefault("id_number", []).append(
-                    _("Another member record already has this ID number.")
-                )
+                errors.setdefault("id_number", []).append(_("Another member record already has this ID number."))
     if member.birth_date and member.birth_date > today:
         errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
     if member.joined_on:
@@ -107,7 +105,9 @@ def _snapshot(member: Member) -> dict[str, Any]:
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
     return {
-        name: [str(before[name] or ""), str(after[name] or "")] for name in TRACKED_FIELDS if before[name] != after[name]
+        name: [str(before[name] or ""), str(after[name] or "")]
+        for name in TRACKED_FIELDS
+        if before[name] != after[name]
     }
 
 
@@ -187,9 +187,7 @@ def start_transfer(
     TransferStep.objects.create(
         transfer=transfer, action=TransferStep.Action.STARTED, actor=actor, actor_role=actor_role, comment=note
     )
-    MemberEvent.objects.create(
-        member=member, kind="transfer_started", summary=to_organisation.name, actor=actor
-    )
+    MemberEvent.objects.create(member=member, kind="transfer_started", summary=to_organisation.name, actor=actor)
     return transfer
 
 

@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    filterset = MemberFilter(request.GET or None, queryset=selectors.visible_members(request.user))
+    filterset = MemberFilter(request.GET or None, queryset=selectors.visible_members(request.user), request=request)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     within = None
     if filterset.is_bound and filterset.form.is_valid():
@@ -92,9 +92,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         if done:
             messages.success(request, _("Saved."))
             return redirect("members:detail", pk=member.pk)
-    return render(
-        request, "members/form.html", {"form": form, "organisation": member.organisation, "member": member}
-    )
+    return render(request, "members/form.html", {"form": form, "organisation": member.organisation, "member": member})
 
 
 @scoped_view(Member)

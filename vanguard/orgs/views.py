@@ -33,9 +33,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @scoped_view(Organisation)
 def children(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_scoped(request, Organisation, pk)
-    return render(
-        request, "orgs/_children.html", {"nodes": selectors.children(request.user, organisation)}
-    )
+    return render(request, "orgs/_children.html", {"nodes": selectors.children(request.user, organisation)})
 
 
 @scoped_view(Organisation)
@@ -82,9 +80,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
         if child:
             messages.success(request, _("Organisation created."))
             return redirect("orgs:detail", pk=child.pk)
-    return render(
-        request, "orgs/form.html", {"form": form, "organisation": parent, "title": _("New sub-organisation")}
-    )
+    return render(request, "orgs/form.html", {"form": form, "organisation": parent, "title": _("New sub-organisation")})
 
 
 @scoped_view(Organisation)

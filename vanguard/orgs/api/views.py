@@ -41,7 +41,7 @@ class OrganisationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
     )
     @action(detail=True)
-    def counts(self, request, pk=None):
+    def counts(self, request, pk=None, format=None):  # noqa: A002 - DRF passes format
         """Counts for the whole subtree below this organisation."""
         organisation = self.get_object()
         return Response(

@@ -18,12 +18,17 @@ class Command(BaseCommand):
         if Organisation.objects.exists():
             if if_empty:
                 self.stdout.write("The database already holds organisations; nothing loaded.")
+                self.print_logins(demo.demo_logins())
                 return
             raise CommandError("The database already holds organisations; seed_demo fills an empty one.")
         if scale == "city":
             demo.build_city(member_target=members, progress=self.stdout.write)
             return
-        logins = demo.build_demo(progress=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Demo logins (password: %s):" % demo.DEMO_PASSWORD))
+        self.print_logins(demo.build_demo(progress=self.stdout.write))
+
+    def print_logins(self, logins: list[demo.DemoLogin]) -> None:
+        if not logins:
+            return
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {demo.DEMO_PASSWORD}):"))
         for login in logins:
-            self.stdout.write(f"  {login.username:<11} {login.role:<10} {login.organisation}")
+            self.stdout.write(f"  {login.username:<11} {login.role:<11} {login.organisation}")

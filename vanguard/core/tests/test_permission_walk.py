@@ -1,0 +1,125 @@
+"""Walk every URL pattern and prove that nobody reaches a sibling district's objects.
+
+The walk reads the URLconf, so views added later are covered without editing
+this file; a view with object arguments must declare its model (`scoped_view`
+for pages, `queryset` for API viewsets) or this test fails and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import PASSWORD
+from vanguard.members import services as member_services
+from vanguard.members.models import Member, Transfer
+from vanguard.orgs.factories import OrganisationFactory
+from vanguard.orgs.models import Organisation, Reorganisation
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+SIBLING_NAMES = ("李乙", "乙一支部", "乙二支部")
+
+
+@dataclass
+class Route:
+    name: str
+    callback: object
+    kwargs: tuple[str, ...]
+
+
+def walk(patterns, namespace: str = "") -> list[Route]:
+    routes: list[Route] = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # superusers only: test_admin_is_for_superusers_only
+            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else entry.namespace or namespace
+            routes += walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name; every route must be named"
+            full = f"{namespace}:{entry.name}" if namespace else entry.name
+            routes.append(Route(full, entry.callback, tuple(entry.pattern.regex.groupindex)))
+    return routes
+
+
+def model_of(callback):
+    cls = getattr(callback, "cls", None)  # Django REST framework
+    if cls is not None and getattr(cls, "queryset", None) is not None:
+        return cls.queryset.model
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None and getattr(view_class, "model", None) is not None:
+        return view_class.model
+    return getattr(callback, "scoped_model", None)
+
+
+@pytest.fixture
+def sibling_objects(city):
+    """One object of each scoped model, all inside district B."""
+    branch_b2 = OrganisationFactory(name="乙二支部", parent=city.district_b)
+    transfer = member_services.start_transfer(member=city.member_b, to_organisation=branch_b2)
+    from vanguard.orgs.services import move_organisation
+
+    move = move_organisation(organisation=branch_b2, new_parent=city.branch_b, effective_on=city.member_b.joined_on)
+    return {Organisation: city.branch_b, Member: city.member_b, Transfer: transfer, Reorganisation: move}
+
+
+ROUTES = walk(get_resolver().url_patterns)
+OBJECT_ROUTES = [r for r in ROUTES if set(r.kwargs) - {"format"}]
+LIST_ROUTES = [r for r in ROUTES if not r.kwargs]
+USERS = ["secretary_a", "supervisor_a", "member_user_a", "branch_secretary_a"]
+
+
+def test_the_walk_found_the_routes():
+    names = {r.name for r in OBJECT_ROUTES}
+    assert {"orgs:detail", "members:detail", "members:edit", "members:transfer_detail", "member-detail"} <= names
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+def test_sibling_objects_are_unreachable(client, city, sibling_objects, route, who):
+    model = model_of(route.callback)
+    assert model is not None, f"{route.name}: declare the model (scoped_view(Model) or a DRF queryset)"
+    assert model in sibling_objects, f"{route.name}: add a sibling {model.__name__} to sibling_objects"
+    target = sibling_objects[model]
+    kwargs = {"pk": target.pk}
+    if "format" in route.kwargs:
+        kwargs["format"] = "json"
+    url = reverse(route.name, kwargs=kwargs)
+    assert client.login(username=getattr(city, who).username, password=PASSWORD)
+    snapshot = member_snapshot()
+    for method in ("get",) + WRITE_METHODS:
+        response = getattr(client, method)(url, content_type="application/json") if method != "get" else client.get(url)
+        assert response.status_code in (403, 404, 405), f"{method.upper()} {url} as {who}: {response.status_code}"
+    assert member_snapshot() == snapshot, f"{url}: a refused request changed data"
+
+
+@pytest.mark.parametrize("who", USERS)
+@pytest.mark.parametrize("route", LIST_ROUTES, ids=lambda r: r.name)
+def test_lists_never_show_sibling_rows(client, city, sibling_objects, route, who):
+    assert client.login(username=getattr(city, who).username, password=PASSWORD)
+    url = reverse(route.name)
+    for params in ({}, {"organisation": city.branch_b.pk}, {"q": "乙"}, {"state": "all"}):
+        response = client.get(url, params)
+        if response.status_code != 200:
+            continue
+        body = response.content.decode("utf-8", "replace")
+        leaked = [name for name in SIBLING_NAMES if name in body]
+        assert not leaked, f"{url}?{params} as {who} shows {leaked}"
+
+
+@pytest.mark.parametrize("who", USERS + ["office"])
+def test_admin_is_for_superusers_only(client, city, who):
+    assert client.login(username=getattr(city, who).username, password=PASSWORD)
+    for url in (reverse("admin:index"), reverse("admin:members_member_change", args=[city.member_b.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+
+
+def member_snapshot():
+    return list(
+        Member.objects.order_by("pk").values_list("pk", "name", "phone", "organisation_id", "host_organisation_id")
+    )
