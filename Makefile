@@ -46,7 +46,7 @@ lock:
 	/tmp/vanguard-lock/bin/pip freeze --exclude-editable > requirements.lock
 
 messages: install
-	VANGUARD_DEMO=1 $(BIN)/python manage.py makemessages -l zh_Hans -l zh_Hant -l en --no-obsolete
+	VANGUARD_DEMO=1 $(BIN)/python locale/update.py || true
 	VANGUARD_DEMO=1 $(BIN)/python manage.py compile_catalogues
 
 clean:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vanguard.accounts.scoping import restrict
 from vanguard.core import crypto, dates, idnumber, tree
 from vanguard.core.chinese import search_variants
+from vanguard.core.filters import TranslatedOrderingFilter
 from vanguard.members.models import Category, Gender, Member, Status
 from vanguard.orgs.models import Organisation, Sector
 
@@ -58,7 +59,7 @@ class MemberFilter(django_filters.FilterSet):
     gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
     sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices, field_name="organisation__sector")
     age_band = django_filters.ChoiceFilter(label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age_band")
-    ordering = django_filters.OrderingFilter(
+    ordering = TranslatedOrderingFilter(
         label=_("Sort by"),
         fields=(("name", "name"), ("birth_date", "birth_date"), ("joined_on", "joined_on"), ("org_path", "org_path")),
         field_labels={

@@ -45,7 +45,7 @@ class Education(models.TextChoices):
 class Member(models.Model):
     """党员.  `org_path` copies the organisation's tree path so subtree roll-ups need no join."""
 
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(_("full name"), max_length=64, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=32, default="汉族")
     birth_date = models.DateField(_("birth date"))
@@ -207,3 +207,15 @@ class MemberEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind}"
+
+    def readable_changes(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) with choice values shown by their labels, for the history list."""
+        rows = []
+        for name, (before, after) in self.changes.items():
+            if name == "id_number":
+                rows.append((str(_("ID number")), before, after))
+                continue
+            field = Member._meta.get_field(name)
+            labels = dict(field.flatchoices) if field.choices else {}
+            rows.append((str(field.verbose_name), str(labels.get(before, before)), str(labels.get(after, after))))
+        return rows

@@ -195,7 +195,8 @@ def _lock_open(transfer: Transfer, expected: tuple[str, ...]) -> Transfer:
     transfer = Transfer.objects.select_for_update().select_related("member", "to_organisation").get(pk=transfer.pk)
     if transfer.status not in expected:
         raise ValidationError(
-            _("This transfer is %(status)s and cannot be changed that way.") % {"status": transfer.get_status_display()}
+            _("The transfer’s status is “%(status)s”; that action is not possible.")
+            % {"status": transfer.get_status_display()}
         )
     return transfer
 

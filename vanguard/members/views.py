@@ -186,5 +186,5 @@ def _decide(request: HttpRequest, form: TransferDecisionForm, transfer: Transfer
     }
     if apply_service(form, calls[action]) is None:
         return False
-    messages.success(request, _("Done."))
+    messages.success(request, _("The decision is recorded."))
     return True

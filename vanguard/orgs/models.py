@@ -15,7 +15,7 @@ class Kind(models.TextChoices):
     DISTRICT = "district", _("District/county committee")
     CITY_DEPARTMENT = "city_department", _("City department")
     WORKING_COMMITTEE = "working_committee", _("Working committee")
-    PARTY_GROUP = "party_group", _("Leading party group")
+    PARTY_GROUP = "party_group", _("Party leadership group")
     GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots committee")
     GENERAL_BRANCH = "general_branch", _("General branch")
     BRANCH = "branch", _("Branch")
@@ -23,7 +23,7 @@ class Kind(models.TextChoices):
     JOINT_BRANCH = "joint_branch", _("Joint branch")
     REGIONAL_BRANCH = "regional_branch", _("Regional branch")
     MOBILE_ORGANISATION = "mobile_organisation", _("Mobile-member organisation")
-    GROUP = "group", _("Party group (cell)")
+    GROUP = "group", _("Party group")
 
 
 BRANCH_KINDS = (
