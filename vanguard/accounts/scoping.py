@@ -72,7 +72,7 @@ def scope_q(model: type[models.Model], user, action: Action = Action.VIEW) -> Q 
         return None
     query = Q(pk__in=[])
     for field in _fields(model, action):
-        query |= tree.subtrees_q(field, roots)
+        query |= _field_q(field, roots)
     own = getattr(model, "scope_own_q", None)
     if own is not None and action == Action.VIEW and getattr(user, "is_authenticated", False):
         own_q = own(user)
@@ -81,13 +81,26 @@ def scope_q(model: type[models.Model], user, action: Action = Action.VIEW) -> Q 
     return query
 
 
+def _field_q(field: str, roots: list[str]) -> Q:
+    """A path field on the row itself is a range; one across a relation is a subquery.
+
+    The subquery (`host_organisation IN (organisations in the subtrees)`) adds
+    no join, so rows are never repeated and each side can use its own index.
+    """
+    relation, _, last = field.rpartition("__")
+    if not relation:
+        return tree.subtrees_q(field, roots)
+    from vanguard.orgs.models import Organisation
+
+    assert last == "path", f"scope field {field} must end in a tree path"
+    return Q(**{f"{relation}__in": Organisation.objects.filter(tree.subtrees_q("path", roots)).values("pk")})
+
+
 def restrict(queryset: models.QuerySet, user, action: Action = Action.VIEW) -> models.QuerySet:
     """`queryset` narrowed to what `user` may do `action` on."""
     query = scope_q(queryset.model, user, action)
     if query is None:
         return queryset
-    # distinct() is needed only when a scope field crosses a to-many relation;
-    # ours are all forward foreign keys, so rows are never duplicated.
     return queryset.filter(query)
 
 
