@@ -126,7 +126,8 @@ def create_member(*, organisation: Organisation, fields: dict[str, Any], id_numb
 @transaction.atomic
 def update_member(*, member: Member, fields: dict[str, Any], id_number: str | None = None, actor=None) -> Member:
     """Change a member's record.  `id_number=None` leaves the ID number as it is."""
-    before = _snapshot(member)
+    # Compare with the stored row: a bound ModelForm has already copied the new values onto `member`.
+    before = _snapshot(Member.objects.get(pk=member.pk))
     for name, value in fields.items():
         setattr(member, name, value)
     validate_member(member, id_number or None)

@@ -139,3 +139,21 @@ def test_language_switch_and_chinese_dates(client, city):
     assert 'lang="en"' in html and "Jan. 5, 2005" in html
     client.post(reverse("set_language"), {"language": "zh-hant", "next": url})
     assert 'lang="zh-hant"' in client.get(url).content.decode()
+
+
+def test_a_page_edit_is_recorded_in_the_history(client, city):
+    login(client, city.secretary_a)
+    member = city.member_a
+    data = {f: getattr(member, f) for f in ["name", "gender", "ethnicity", "education", "status", "category"]}
+    data.update(birth_date=member.birth_date.isoformat(), joined_on=member.joined_on.isoformat(), post="组织委员")
+    assert client.post(reverse("members:edit", args=[member.pk]), data).status_code == 302
+    event = member.events.get(kind="updated")
+    assert event.changes["post"] == ["", "组织委员"] and event.actor == city.secretary_a
+    assert "组织委员" in client.get(reverse("members:detail", args=[member.pk])).content.decode()
+
+
+def test_out_of_scope_page_is_a_friendly_404(client, city):
+    login(client, city.secretary_a)
+    response = client.get(reverse("members:detail", args=[city.member_b.pk]))
+    assert response.status_code == 404
+    assert 'href="/"' in response.content.decode() and "李乙" not in response.content.decode()
