@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "vanguard.accounts",
     "vanguard.orgs",
     "vanguard.members",
+    "vanguard.rosters",
 ]
 
 MIDDLEWARE = [

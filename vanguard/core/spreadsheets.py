@@ -1,0 +1,377 @@
+"""Reading spreadsheets as offices really fill them, safely.
+
+Any of .xlsx, .xls, .ods (through python-calamine) or .csv (UTF-8, UTF-8 with
+BOM, GB18030) becomes a stream of `SheetRow`s with real spreadsheet row
+numbers and column letters.  The header row is found, not assumed: title and
+"填报单位" rows above it are skipped, headers are matched after removing
+spaces and converting Traditional to Simplified script.  Merged cells are
+filled from their top-left cell.  Every limit a hostile file could push on
+(size, zip expansion, sheets, columns, cell length) is checked before or
+while reading, and breaking one raises `SpreadsheetError` with a message for
+the user.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+from django.utils.translation import gettext as _
+
+from vanguard.core.chinese import to_simplified
+
+
+class SpreadsheetError(ValueError):
+    """The file cannot be read as a roster; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 300 * 1024 * 1024
+    max_unzipped_bytes: int = 3 * 1024 * 1024 * 1024
+    max_zip_ratio: int = 200  # real .xlsx compress about 5-20 times; bombs thousands
+    max_sheets: int = 20
+    max_columns: int = 100
+    max_cell_chars: int = 2000
+    header_search_rows: int = 30
+
+
+DEFAULT_LIMITS = Limits()
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# An encrypted .xlsx is an OLE container with this stream; calamine would call it a corrupt .xls.
+ENCRYPTION_MARKER = "EncryptionInfo".encode("utf-16-le")
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass
+class SheetRow:
+    number: int  # as the spreadsheet shows it, from 1
+    cells: list  # values as read: str, float, int, bool, date, datetime, timedelta; "" when empty
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: Iterator[SheetRow]
+    total_rows: int  # upper bound, for progress
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+
+def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+    """Every sheet of the file, checked against `limits`; raises SpreadsheetError."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise SpreadsheetError(_("The file is empty."))
+    if size > limits.max_bytes:
+        raise SpreadsheetError(
+            _("The file is %(size)d MB; the limit is %(limit)d MB.")
+            % {"size": size // 2**20, "limit": limits.max_bytes // 2**20}
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(ZIP_MAGIC):
+        _check_zip(path, limits)
+        return _calamine_sheets(path, limits)
+    if head.startswith(OLE_MAGIC):
+        if _is_encrypted_ooxml(path):
+            raise SpreadsheetError(
+                _("The file is protected by a password. Save it without a password and upload again.")
+            )
+        return _calamine_sheets(path, limits)
+    return [_csv_sheet(path, limits)]
+
+
+def _check_zip(path: Path, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(_("The file is damaged: it looks like a spreadsheet but cannot be opened.")) from None
+    unpacked = sum(member.file_size for member in members)
+    packed = max(1, sum(member.compress_size for member in members))
+    if unpacked > limits.max_unzipped_bytes or unpacked / packed > limits.max_zip_ratio:
+        raise SpreadsheetError(
+            _("The file would expand to %(size)d MB when opened, which is not a normal spreadsheet.")
+            % {"size": unpacked // 2**20}
+        )
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    with path.open("rb") as handle:
+        # The OLE directory sits near the start in files this size; 4 MB is ample.
+        return ENCRYPTION_MARKER in handle.read(4 * 1024 * 1024)
+
+
+def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise SpreadsheetError(
+            _("The file is protected by a password. Save it without a password and upload again.")
+        ) from None
+    except Exception:  # noqa: BLE001 - calamine raises many kinds; all mean "unreadable"
+        raise SpreadsheetError(_("This is not a spreadsheet Vanguard can read (.xlsx, .xls, .ods or .csv).")) from None
+    names = workbook.sheet_names
+    if len(names) > limits.max_sheets:
+        raise SpreadsheetError(
+            _("The workbook has %(count)d sheets; put the roster in a workbook of at most %(limit)d sheets.")
+            % {"count": len(names), "limit": limits.max_sheets}
+        )
+    sheets = []
+    for index, name in enumerate(names):
+        try:
+            sheet = workbook.get_sheet_by_index(index)
+        except Exception:  # noqa: BLE001
+            raise SpreadsheetError(_("The sheet “%(name)s” cannot be read.") % {"name": name}) from None
+        if sheet.width > limits.max_columns:
+            raise SpreadsheetError(
+                _("The sheet “%(name)s” has %(count)d columns; a roster has at most %(limit)d.")
+                % {"name": name, "count": sheet.width, "limit": limits.max_columns}
+            )
+        first_column = sheet.start[1] if sheet.height else 0
+        sheets.append(
+            Sheet(
+                name=name,
+                rows=_calamine_rows(sheet, first_column, limits),
+                total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
+                merged=list(sheet.merged_cell_ranges or []),
+            )
+        )
+    return sheets
+
+
+def _calamine_rows(sheet, first_column: int, limits: Limits) -> Iterator[SheetRow]:
+    pad = [""] * first_column
+    for index, cells in enumerate(sheet.iter_rows()):
+        # calamine trims leading empty columns but not leading empty rows.
+        yield SheetRow(index + 1, _checked(pad + list(cells), index + 1, limits))
+
+
+def _checked(cells: list, number: int, limits: Limits) -> list:
+    for position, value in enumerate(cells):
+        if isinstance(value, str) and len(value) > limits.max_cell_chars:
+            raise SpreadsheetError(
+                _("Cell %(cell)s holds %(count)d characters; a roster cell holds at most %(limit)d.")
+                % {"cell": f"{column_letter(position)}{number}", "count": len(value), "limit": limits.max_cell_chars}
+            )
+    return cells
+
+
+def _csv_sheet(path: Path, limits: Limits) -> Sheet:
+    encoding = _csv_encoding(path)
+    with path.open("rb") as handle:
+        total = sum(1 for _ in handle)
+
+    def rows() -> Iterator[SheetRow]:
+        with path.open(encoding=encoding, newline="") as handle:
+            sample = handle.read(64 * 1024)
+            handle.seek(0)
+            try:
+                dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+            except csv.Error:
+                dialect = csv.excel
+            csv.field_size_limit(limits.max_cell_chars + 1)
+            reader = csv.reader(handle, dialect)
+            try:
+                for number, cells in enumerate(reader, start=1):
+                    if len(cells) > limits.max_columns:
+                        raise SpreadsheetError(
+                            _("Row %(row)d has %(count)d columns; a roster has at most %(limit)d.")
+                            % {"row": number, "count": len(cells), "limit": limits.max_columns}
+                        )
+                    yield SheetRow(number, _checked(cells, number, limits))
+            except csv.Error as exc:
+                raise SpreadsheetError(
+                    _("Row %(row)d of the CSV file cannot be read: %(reason)s")
+                    % {"row": reader.line_num, "reason": exc}
+                ) from None
+
+    return Sheet(name=path.stem, rows=rows(), total_rows=total)
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, as Chinese Excel saves CSV; anything else is refused."""
+    with path.open("rb") as handle:
+        sample = handle.read(1024 * 1024)
+    if b"\x00" in sample:
+        raise SpreadsheetError(_("This is not a spreadsheet Vanguard can read (.xlsx, .xls, .ods or .csv)."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            _decode_all(path, encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise SpreadsheetError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+
+
+def _decode_all(path: Path, encoding: str) -> None:
+    decoder = io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="strict")
+    with decoder:
+        while decoder.read(1024 * 1024):
+            pass
+
+
+# --- headers ---------------------------------------------------------------
+
+_HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】<>《》#]|\(.*?\)|（.*?）")
+
+
+def normalise_header(text: object) -> str:
+    """'姓 名', '身份證號碼（18位）', 'Name*' → '姓名', '身份证号码', 'name'."""
+    value = unicodedata.normalize("NFKC", str(text or ""))
+    value = re.sub(r"[（(].*?[)）]", "", value)
+    value = _HEADER_NOISE.sub("", value)
+    return to_simplified(value).lower()
+
+
+@dataclass
+class Column:
+    """A field a roster may carry, with every header that names it."""
+
+    key: str
+    headers: Iterable[str]
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        self.headers = frozenset(normalise_header(h) for h in self.headers)
+
+
+@dataclass
+class HeaderMatch:
+    row_number: int
+    positions: dict[str, int]  # column key → 0-based index
+    labels: dict[str, str]  # column key → header as written
+
+
+def find_header(rows: list[SheetRow], columns: list[Column]) -> HeaderMatch | None:
+    """The row (among the first few) that names the most known columns, at least two."""
+    best: HeaderMatch | None = None
+    for row in rows:
+        positions: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        for index, cell in enumerate(row.cells):
+            name = normalise_header(cell)
+            if not name:
+                continue
+            for column in columns:
+                if name in column.headers and column.key not in positions:
+                    positions[column.key] = index
+                    labels[column.key] = str(cell).strip()
+                    break
+        if len(positions) >= 2 and (best is None or len(positions) > len(best.positions)):
+            best = HeaderMatch(row.number, positions, labels)
+    return best
+
+
+def fill_merged(rows: Iterator[SheetRow], merged: list) -> Iterator[SheetRow]:
+    """Give every cell of a merged range the value of its top-left cell."""
+    if not merged:
+        yield from rows
+        return
+    by_start: dict[int, list] = {}
+    for (r0, c0), (r1, c1) in merged:
+        by_start.setdefault(r0 + 1, []).append((r1 + 1, c0, c1))
+    active: list[tuple[int, int, int, object]] = []  # (last row, first col, last col, value)
+    for row in rows:
+        for last_row, c0, c1 in by_start.get(row.number, ()):
+            value = row.cells[c0] if c0 < len(row.cells) else ""
+            active.append((last_row, c0, c1, value))
+        active = [entry for entry in active if entry[0] >= row.number]
+        for _last, c0, c1, value in active:
+            if len(row.cells) <= c1:
+                row.cells.extend([""] * (c1 + 1 - len(row.cells)))
+            for col in range(c0, c1 + 1):
+                if row.cells[col] in ("", None):
+                    row.cells[col] = value
+        yield row
+
+
+# --- cell values -----------------------------------------------------------
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_MONTH_PATTERNS = [re.compile(r"^(\d{4})[-./年](\d{1,2})月?$"), re.compile(r"^(\d{4})(\d{2})$")]
+
+
+class CellError(ValueError):
+    """One cell's value is unusable; the message says why."""
+
+
+def text(value: object) -> str:
+    """A cell as clean text: full-width to half-width, outer spaces trimmed, floats like 3.0 as 3."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A year and month without a day, as 出生年月 columns often hold."""
+
+    year: int
+    month: int
+
+
+def parse_date(value: object) -> datetime.date | PartialDate | None:
+    """Excel date cells, Excel serial numbers and the text forms offices type; None when blank."""
+    if value in ("", None):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1900 <= value < 2100 and not float(value).is_integer():
+            # 1970.03 typed into a number cell: year.month.
+            year, month = f"{value:.2f}".split(".")
+            return _partial(int(year), int(month))
+        if 1 <= value < 80000:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        raise CellError(_("“%(value)s” is not a date.") % {"value": value})
+    raw = text(value).replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                raise CellError(_("“%(value)s” is not a real date.") % {"value": raw}) from None
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            return _partial(int(match.group(1)), int(match.group(2)))
+    raise CellError(_("“%(value)s” is not a date; write it like 2005-01-05 or 2005年1月5日.") % {"value": raw})
+
+
+def _partial(year: int, month: int) -> PartialDate:
+    if not 1 <= month <= 12:
+        raise CellError(_("Month %(month)d does not exist.") % {"month": month})
+    return PartialDate(year, month)
+
+
+def is_blank(cells: list) -> bool:
+    return all(text(cell) == "" for cell in cells)

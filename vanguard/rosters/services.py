@@ -1,0 +1,466 @@
+"""Importing rosters (花名册): a dry run that names every problem, and an all-or-nothing commit.
+
+The same pass serves both: rows stream from the file, each is parsed and
+checked with the members app's own rules (`check_member`), then in batches
+against the database (ID number already held elsewhere, in-file duplicates).
+A dry run writes nothing; a commit writes batch by batch inside one
+transaction and rolls everything back if any problem appears, so either every
+row is in or nothing changed.  Members are matched by ID number, so importing
+the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+
+from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.core import bulk, crypto, idnumber, tree
+from vanguard.core.spreadsheets import (
+    DEFAULT_LIMITS,
+    CellError,
+    Limits,
+    PartialDate,
+    SheetRow,
+    SpreadsheetError,
+    column_letter,
+    fill_merged,
+    find_header,
+    is_blank,
+    normalise_header,
+    open_sheets,
+    parse_date,
+    text,
+)
+from vanguard.members.models import Category, Member, MemberEvent, Status
+from vanguard.members.services import check_member, protected_id_columns
+from vanguard.orgs.models import Organisation
+from vanguard.rosters.columns import TOTAL_ROW_WORDS, choice_lookup, member_columns
+
+BATCH_SIZE = 2000
+KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad rows stay in bounded memory
+KEEP_CHANGES = 500
+MEMBER_FIELDS = (
+    "name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
+    "mobile_since", "mobile_place", "work_unit", "post", "phone",
+)  # fmt: skip
+DATE_FIELDS = {"birth_date", "joined_on", "mobile_since"}
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str  # letter, "" when the problem is the whole row or file
+    header: str
+    message: str
+    value: str = ""
+
+
+@dataclass
+class Change:
+    row: int
+    name: str
+    fields: dict[str, list[str]]  # field → [before, after]
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    sheet: str = ""
+    header_row: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # key → header as written
+    column_letters: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
+    changes: list[Change] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < KEEP_PROBLEMS:
+            self.problems.append(problem)
+
+    def add_warning(self, problem: Problem) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < KEEP_PROBLEMS:
+            self.warnings.append(problem)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        data = dict(data)
+        data["problems"] = [Problem(**p) for p in data.get("problems", [])]
+        data["warnings"] = [Problem(**p) for p in data.get("warnings", [])]
+        data["changes"] = [Change(**c) for c in data.get("changes", [])]
+        return cls(**data)
+
+
+class _Abort(Exception):
+    """Raised inside the commit transaction to roll it back."""
+
+
+@dataclass
+class _Candidate:
+    row: int
+    organisation: Organisation
+    values: dict[str, Any]  # parsed member fields present in the file
+    id_number: str
+    id_hash: str = ""
+
+
+def import_members(
+    *,
+    path: Path,
+    organisation: Organisation,
+    user,
+    commit: bool,
+    file_name: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    today: datetime.date | None = None,
+) -> ImportReport:
+    """Read a member roster into `organisation`'s subtree: a dry run (commit=False) or the real thing.
+
+    Raises nothing for bad content: every problem goes into the report (row,
+    column, reason); an unreadable file is one problem on row 0.
+    """
+    report = ImportReport(file_name=file_name or Path(path).name)
+    importer = _MemberImport(report, organisation, user, today or timezone.localdate())
+    try:
+        if not commit:
+            importer.run(path, limits, progress, write=False)
+            return report
+        with transaction.atomic():
+            importer.run(path, limits, progress, write=True)
+            if not report.ok:
+                raise _Abort
+            report.committed = True
+    except _Abort:
+        report.created = report.updated = 0
+        report.committed = False
+    except SpreadsheetError as exc:
+        report.add_problem(Problem(0, "", "", str(exc)))
+    return report
+
+
+class _MemberImport:
+    def __init__(self, report: ImportReport, organisation: Organisation, user, today: datetime.date):
+        self.report = report
+        self.root = organisation
+        self.user = user
+        self.today = today
+        self.seen_hashes: dict[str, int] = {}  # lookup hash → first row, for in-file duplicates
+        self.orgs_by_code: dict[str, Organisation] | None = None
+        self.orgs_by_name: dict[str, list[Organisation]] | None = None
+        self.columns = {c.key: c for c in member_columns()}
+
+    # -- reading --------------------------------------------------------------
+
+    def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
+        sheet, header, rows = self._locate(path, limits)
+        report = self.report
+        report.sheet, report.header_row = sheet.name, header.row_number
+        report.columns = header.labels
+        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+        missing = [k for k, c in self.columns.items() if c.required and k not in header.positions]
+        for key in missing:
+            report.add_problem(
+                Problem(
+                    header.row_number, "", "", _("The column “%(column)s” is missing.") % {"column": self._label(key)}
+                )
+            )
+        if missing:
+            return
+        self.positions = header.positions
+        total = sheet.total_rows
+        batch: list[_Candidate] = []
+        for row in rows:
+            report.rows_read += 1
+            candidate = self._parse(row)
+            if candidate is not None:
+                batch.append(candidate)
+            if len(batch) >= BATCH_SIZE:
+                self._settle(batch, write)
+                batch = []
+                if progress:
+                    progress(row.number, total)
+        self._settle(batch, write)
+        if progress:
+            progress(total, total)
+
+    def _locate(self, path: Path, limits: Limits):
+        """The first sheet with a recognisable header, and its rows after the header."""
+        for sheet in open_sheets(path, limits):
+            rows = fill_merged(sheet.rows, sheet.merged)
+            head = list(itertools.islice(rows, limits.header_search_rows))
+            header = find_header(head, list(self.columns.values()))
+            if header is None:
+                continue
+            after = [r for r in head if r.number > header.row_number]
+            return sheet, header, itertools.chain(after, rows)
+        raise SpreadsheetError(
+            _("No header row found: the first rows of the sheet should name columns such as 姓名, 身份证号, 入党时间.")
+        )
+
+    def _label(self, key: str) -> str:
+        from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, header_label
+
+        return self.report.columns.get(key) or header_label(MEMBER_COLUMN_SPECS, key)
+
+    def _problem(self, row: int, key: str, message: str, value: object = "") -> None:
+        position = self.positions.get(key)
+        letter = column_letter(position) if position is not None else ""
+        self.report.add_problem(Problem(row, letter, self._label(key) if key else "", message, text(value)[:100]))
+
+    def _cell(self, row: SheetRow, key: str) -> object:
+        position = self.positions.get(key)
+        if position is None or position >= len(row.cells):
+            return ""
+        return row.cells[position]
+
+    # -- one row --------------------------------------------------------------
+
+    def _parse(self, row: SheetRow) -> _Candidate | None:
+        if is_blank(row.cells):
+            self.report.skipped += 1
+            return None
+        first = next((text(c) for c in row.cells if text(c)), "")
+        if normalise_header(first) in TOTAL_ROW_WORDS:
+            self.report.skipped += 1
+            return None
+        before = self.report.problem_count
+        values: dict[str, Any] = {}
+        for key in MEMBER_FIELDS:
+            if key not in self.positions:
+                continue
+            raw = self._cell(row, key)
+            try:
+                value = self._value(key, raw)
+            except CellError as exc:
+                self._problem(row.number, key, str(exc), raw)
+                continue
+            if value not in ("", None):
+                values[key] = value
+        id_number = idnumber.normalise(text(self._cell(row, "id_number")))
+        self._fill_from_id(row, values, id_number)
+        for key in ("name", "joined_on", "id_number"):
+            if key == "id_number" and id_number or values.get(key) not in (None, ""):
+                continue
+            self._problem(row.number, key, _("This required field is empty."))
+        organisation = self._organisation(row)
+        if self.report.problem_count > before or organisation is None:
+            return None
+        member = Member(
+            organisation=organisation,
+            **{k: v for k, v in values.items()},
+        )
+        member.status = values.get("status", Status.FULL)
+        member.category = values.get("category", Category.ORDINARY)
+        check = check_member(member, id_number, today=self.today)
+        for key, messages in check.errors.items():
+            for message in messages:
+                self._problem(row.number, key, message, self._cell(row, key))
+        for message in check.warnings:
+            self.report.add_warning(
+                Problem(row.number, self.report.column_letters.get("id_number", ""), self._label("id_number"), message)
+            )
+        if check.errors:
+            return None
+        return _Candidate(row.number, organisation, values, check.id_number.value)
+
+    def _value(self, key: str, raw: object) -> Any:
+        if key in DATE_FIELDS:
+            return parse_date(raw)
+        if key in ("gender", "status", "category", "education"):
+            cell = normalise_header(raw)
+            if not cell:
+                return ""
+            value = choice_lookup(key).get(cell)
+            if value is None:
+                raise CellError(_("“%(value)s” is not one of the accepted values.") % {"value": text(raw)})
+            return value
+        value = text(raw)
+        if key == "name":
+            value = "".join(value.split())  # '张  三' padded to line up two-character names
+        limit = Member._meta.get_field(key).max_length
+        if limit and len(value) > limit:
+            raise CellError(_("Longer than %(limit)d characters.") % {"limit": limit})
+        return value
+
+    def _fill_from_id(self, row: SheetRow, values: dict[str, Any], id_number: str) -> None:
+        """Birth date and gender come from the ID number when blank, or when only year and month are given."""
+        try:
+            born = ric.get_birth_date(id_number) if len(id_number) == 18 else None
+        except Exception:  # noqa: BLE001 - a bad ID number is reported by check_member
+            born = None
+        birth = values.get("birth_date")
+        if isinstance(birth, PartialDate):
+            if born and (born.year, born.month) == (birth.year, birth.month):
+                values["birth_date"] = born
+            else:
+                del values["birth_date"]
+                self._problem(
+                    row.number,
+                    "birth_date",
+                    _("Only the year and month are given and they do not match the ID number."),
+                )
+        elif birth is None and born:
+            values["birth_date"] = born
+        elif birth is None:
+            self._problem(row.number, "birth_date", _("This required field is empty."))
+        if not values.get("gender") and born and id_number[16].isdigit():
+            values["gender"] = "M" if int(id_number[16]) % 2 else "F"
+        for key in ("joined_on", "mobile_since"):
+            if isinstance(values.get(key), PartialDate):
+                partial = values[key]
+                values[key] = datetime.date(partial.year, partial.month, 1)
+
+    def _organisation(self, row: SheetRow) -> Organisation | None:
+        code = text(self._cell(row, "organisation_code"))
+        name = text(self._cell(row, "organisation_name"))
+        if not code and not name:
+            return self.root
+        if self.orgs_by_code is None:
+            self._load_organisations()
+        if code:
+            found = self.orgs_by_code.get(code)
+            if found is None:
+                self._problem(
+                    row.number,
+                    "organisation_code",
+                    _("No organisation with the code %(code)s under %(root)s.") % {"code": code, "root": self.root},
+                    code,
+                )
+            return found
+        matches = self.orgs_by_name.get(name, [])
+        if len(matches) == 1:
+            return matches[0]
+        message = (
+            _("No organisation named %(name)s under %(root)s.")
+            if not matches
+            else _("Several organisations are named %(name)s; add the organisation code column.")
+        )
+        self._problem(row.number, "organisation_name", message % {"name": name, "root": self.root}, name)
+        return None
+
+    def _load_organisations(self) -> None:
+        self.orgs_by_code, self.orgs_by_name = {}, {}
+        for org in Organisation.objects.filter(tree.subtree_q("path", self.root.path)).only(
+            "pk", "name", "code", "path"
+        ):
+            if org.code:
+                self.orgs_by_code.setdefault(org.code, org)
+            self.orgs_by_name.setdefault(org.name, []).append(org)
+
+    # -- against the database -------------------------------------------------
+
+    def _settle(self, batch: list[_Candidate], write: bool) -> None:
+        """Check a batch against the file so far and the database; write it when committing and all is well."""
+        if not batch:
+            return
+        for candidate in batch:
+            candidate.id_hash = crypto.lookup_hash(candidate.id_number)
+        existing = {
+            m.id_number_hash: m
+            for m in Member.objects.filter(id_number_hash__in=[c.id_hash for c in batch]).select_related("organisation")
+        }
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]] = []
+        for candidate in batch:
+            first = self.seen_hashes.setdefault(candidate.id_hash, candidate.row)
+            if first != candidate.row:
+                self._problem(
+                    candidate.row, "id_number", _("The same ID number is already on row %(row)d.") % {"row": first}
+                )
+                continue
+            member = existing.get(candidate.id_hash)
+            if member is None:
+                creates.append(self._new_row(candidate))
+                continue
+            if member.organisation_id != candidate.organisation.pk:
+                where = (
+                    member.organisation.name
+                    if can_at_path(self.user, Action.VIEW, member.org_path)
+                    else _("another organisation")
+                )
+                self._problem(
+                    candidate.row,
+                    "id_number",
+                    _("This person is already a member of %(where)s; move them with a relation transfer.")
+                    % {"where": where},
+                )
+                continue
+            changed = self._diff(member, candidate.values)
+            if changed:
+                updates.append((member, candidate.values, changed))
+                if len(self.report.changes) < KEEP_CHANGES:
+                    self.report.changes.append(Change(candidate.row, member.name, changed))
+            else:
+                self.report.unchanged += 1
+        self.report.created += len(creates)
+        self.report.updated += len(updates)
+        if write and self.report.ok:
+            bulk.insert_rows(Member, creates)
+            self._apply_updates(updates)
+
+    def _new_row(self, candidate: _Candidate) -> dict[str, Any]:
+        row = {"organisation_id": candidate.organisation.pk, "org_path": candidate.organisation.path}
+        row.update(candidate.values)
+        row.setdefault("status", Status.FULL)
+        row.setdefault("category", Category.ORDINARY)
+        row.update(protected_id_columns(candidate.id_number))
+        return row
+
+    def _diff(self, member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
+        # A blank cell never erases what is stored: a roster without phones must not wipe them.
+        return {
+            key: [str(getattr(member, key) or ""), str(value)]
+            for key, value in values.items()
+            if getattr(member, key) != value
+        }
+
+    def _apply_updates(self, updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]]) -> None:
+        if not updates:
+            return
+        fields: set[str] = {"updated_at"}
+        now = timezone.now()
+        for member, values, changed in updates:
+            for key in changed:
+                setattr(member, key, values[key])
+            member.updated_at = now
+            fields.update(changed)
+        Member.objects.bulk_update([m for m, _v, _c in updates], sorted(fields), batch_size=500)
+        MemberEvent.objects.bulk_create(
+            [MemberEvent(member=m, kind="imported", summary=self.report.file_name, changes=c, actor=self.user)
+             for m, _v, c in updates]
+        )  # fmt: skip
+
+
+def iter_problem_rows(report: ImportReport) -> Iterator[tuple[int, list[Problem]]]:
+    """Problems grouped by row, in row order (for the marked-up workbook)."""
+    by_row: dict[int, list[Problem]] = {}
+    for problem in report.problems:
+        by_row.setdefault(problem.row, []).append(problem)
+    yield from sorted(by_row.items())
