@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +45,15 @@ from vanguard.core.spreadsheets import (
 from vanguard.members.models import Category, Member, MemberEvent, Status
 from vanguard.members.services import check_member, protected_id_columns
 from vanguard.orgs.models import Organisation
-from vanguard.rosters.columns import TOTAL_ROW_WORDS, choice_lookup, member_columns
+from vanguard.rosters.columns import (
+    MEMBER_COLUMN_SPECS,
+    ORGANISATION_COLUMN_SPECS,
+    TOTAL_ROW_WORDS,
+    choice_lookup,
+    header_label,
+    member_columns,
+    organisation_columns,
+)
 
 BATCH_SIZE = 2000
 KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad rows stay in bounded memory
@@ -146,8 +155,15 @@ def import_members(
     Raises nothing for bad content: every problem goes into the report (row,
     column, reason); an unreadable file is one problem on row 0.
     """
-    report = ImportReport(file_name=file_name or Path(path).name)
-    importer = _MemberImport(report, organisation, user, today or timezone.localdate())
+    importer = _MemberImport(organisation, user, today or timezone.localdate(), file_name or Path(path).name)
+    return _execute(importer, path, commit=commit, limits=limits, progress=progress)
+
+
+def _execute(importer: _RosterImport, path: Path, *, commit: bool, limits: Limits, progress) -> ImportReport:
+    """Dry run, or commit inside one transaction that any problem rolls back (all or nothing)."""
+    report = importer.report
+    if not can_at_path(importer.user, Action.CHANGE, importer.root.path):
+        raise PermissionDenied
     try:
         if not commit:
             importer.run(path, limits, progress, write=False)
@@ -165,18 +181,23 @@ def import_members(
     return report
 
 
-class _MemberImport:
-    def __init__(self, report: ImportReport, organisation: Organisation, user, today: datetime.date):
-        self.report = report
-        self.root = organisation
+class _RosterImport:
+    """Reading a roster row by row; subclasses parse a row and settle batches against the database."""
+
+    specs: list = []
+    example_headers = ""
+
+    @staticmethod
+    def column_definitions() -> list:
+        raise NotImplementedError
+
+    def __init__(self, root: Organisation, user, today: datetime.date, file_name: str):
+        self.report = ImportReport(file_name=file_name)
+        self.root = root
         self.user = user
         self.today = today
-        self.seen_hashes: dict[str, int] = {}  # lookup hash → first row, for in-file duplicates
-        self.orgs_by_code: dict[str, Organisation] | None = None
-        self.orgs_by_name: dict[str, list[Organisation]] | None = None
-        self.columns = {c.key: c for c in member_columns()}
-
-    # -- reading --------------------------------------------------------------
+        self.columns = {c.key: c for c in self.column_definitions()}
+        self.positions: dict[str, int] = {}
 
     def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
         sheet, header, rows = self._locate(path, limits)
@@ -184,31 +205,41 @@ class _MemberImport:
         report.sheet, report.header_row = sheet.name, header.row_number
         report.columns = header.labels
         report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+        self.positions = header.positions
         missing = [k for k, c in self.columns.items() if c.required and k not in header.positions]
         for key in missing:
-            report.add_problem(
-                Problem(
-                    header.row_number, "", "", _("The column “%(column)s” is missing.") % {"column": self._label(key)}
-                )
-            )
+            message = _("The column “%(column)s” is missing.") % {"column": self._label(key)}
+            report.add_problem(Problem(header.row_number, "", "", message))
         if missing:
             return
-        self.positions = header.positions
         total = sheet.total_rows
-        batch: list[_Candidate] = []
+        batch: list = []
         for row in rows:
             report.rows_read += 1
-            candidate = self._parse(row)
+            if self._skip(row):
+                report.skipped += 1
+                continue
+            candidate = self.parse(row)
             if candidate is not None:
                 batch.append(candidate)
             if len(batch) >= BATCH_SIZE:
-                self._settle(batch, write)
+                self.settle(batch, write)
                 batch = []
                 if progress:
                     progress(row.number, total)
-        self._settle(batch, write)
+        self.settle(batch, write)
+        self.finish(write)
         if progress:
             progress(total, total)
+
+    def parse(self, row: SheetRow):
+        raise NotImplementedError
+
+    def settle(self, batch: list, write: bool) -> None:
+        raise NotImplementedError
+
+    def finish(self, write: bool) -> None:
+        """Work that needs every row first (organisations whose parents come later)."""
 
     def _locate(self, path: Path, limits: Limits):
         """The first sheet with a recognisable header, and its rows after the header."""
@@ -221,13 +252,20 @@ class _MemberImport:
             after = [r for r in head if r.number > header.row_number]
             return sheet, header, itertools.chain(after, rows)
         raise SpreadsheetError(
-            _("No header row found: the first rows of the sheet should name columns such as 姓名, 身份证号, 入党时间.")
+            _("No header row found: the first rows of the sheet should name columns such as %(examples)s.")
+            % {"examples": self.example_headers}
         )
 
-    def _label(self, key: str) -> str:
-        from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, header_label
+    @staticmethod
+    def _skip(row: SheetRow) -> bool:
+        """Blank rows, and the 合计 (total) row offices add at the end."""
+        if is_blank(row.cells):
+            return True
+        first = next((text(c) for c in row.cells if text(c)), "")
+        return normalise_header(first) in TOTAL_ROW_WORDS
 
-        return self.report.columns.get(key) or header_label(MEMBER_COLUMN_SPECS, key)
+    def _label(self, key: str) -> str:
+        return self.report.columns.get(key) or header_label(self.specs, key)
 
     def _problem(self, row: int, key: str, message: str, value: object = "") -> None:
         position = self.positions.get(key)
@@ -240,16 +278,28 @@ class _MemberImport:
             return ""
         return row.cells[position]
 
-    # -- one row --------------------------------------------------------------
+    def _choice(self, key: str, raw: object) -> str:
+        cell = normalise_header(raw)
+        if not cell:
+            return ""
+        value = choice_lookup(key).get(cell)
+        if value is None:
+            raise CellError(_("“%(value)s” is not one of the accepted values.") % {"value": text(raw)})
+        return value
 
-    def _parse(self, row: SheetRow) -> _Candidate | None:
-        if is_blank(row.cells):
-            self.report.skipped += 1
-            return None
-        first = next((text(c) for c in row.cells if text(c)), "")
-        if normalise_header(first) in TOTAL_ROW_WORDS:
-            self.report.skipped += 1
-            return None
+
+class _MemberImport(_RosterImport):
+    specs = MEMBER_COLUMN_SPECS
+    example_headers = "姓名, 身份证号, 入党时间"
+    column_definitions = staticmethod(member_columns)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.seen_hashes: dict[str, int] = {}  # lookup hash → first row, for in-file duplicates
+        self.orgs_by_code: dict[str, Organisation] | None = None
+        self.orgs_by_name: dict[str, list[Organisation]] | None = None
+
+    def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
         values: dict[str, Any] = {}
         for key in MEMBER_FIELDS:
@@ -294,13 +344,7 @@ class _MemberImport:
         if key in DATE_FIELDS:
             return parse_date(raw)
         if key in ("gender", "status", "category", "education"):
-            cell = normalise_header(raw)
-            if not cell:
-                return ""
-            value = choice_lookup(key).get(cell)
-            if value is None:
-                raise CellError(_("“%(value)s” is not one of the accepted values.") % {"value": text(raw)})
-            return value
+            return self._choice(key, raw)
         value = text(raw)
         if key == "name":
             value = "".join(value.split())  # '张  三' padded to line up two-character names
@@ -328,8 +372,7 @@ class _MemberImport:
                 )
         elif birth is None and born:
             values["birth_date"] = born
-        elif birth is None:
-            self._problem(row.number, "birth_date", _("This required field is empty."))
+        # Without a usable ID number there is no birth date to fall back on, but the ID problem is reported already.
         if not values.get("gender") and born and id_number[16].isdigit():
             values["gender"] = "M" if int(id_number[16]) % 2 else "F"
         for key in ("joined_on", "mobile_since"):
@@ -376,7 +419,7 @@ class _MemberImport:
 
     # -- against the database -------------------------------------------------
 
-    def _settle(self, batch: list[_Candidate], write: bool) -> None:
+    def settle(self, batch: list[_Candidate], write: bool) -> None:
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
@@ -456,6 +499,168 @@ class _MemberImport:
             [MemberEvent(member=m, kind="imported", summary=self.report.file_name, changes=c, actor=self.user)
              for m, _v, c in updates]
         )  # fmt: skip
+
+
+def import_organisations(
+    *,
+    path: Path,
+    organisation: Organisation,
+    user,
+    commit: bool,
+    file_name: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ImportReport:
+    """Read a list of organisations into `organisation`'s subtree, matched by official code.
+
+    Each row names its parent by code: the root, an organisation already
+    below it, or another row of the file (in any order).  A known code
+    updates name, kind and sector; a different parent is refused, since
+    moving a subtree is a reorganisation with its own dated record.
+    """
+    importer = _OrganisationImport(organisation, user, timezone.localdate(), file_name or Path(path).name)
+    return _execute(importer, path, commit=commit, limits=limits, progress=progress)
+
+
+@dataclass
+class _OrgRow:
+    row: int
+    values: dict[str, str]
+    parent_code: str
+
+
+class _OrganisationImport(_RosterImport):
+    specs = ORGANISATION_COLUMN_SPECS
+    example_headers = "名称, 类别, 党组织代码, 上级党组织代码"
+    column_definitions = staticmethod(organisation_columns)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.rows: dict[str, _OrgRow] = {}  # code → row; organisation lists are small enough to hold
+        self.updates: list[str] = []
+
+    def parse(self, row: SheetRow) -> _OrgRow | None:
+        before = self.report.problem_count
+        values = {"name": text(self._cell(row, "name")), "code": text(self._cell(row, "code"))}
+        for key in ("kind", "sector"):
+            try:
+                values[key] = self._choice(key, self._cell(row, key))
+            except CellError as exc:
+                self._problem(row.number, key, str(exc), self._cell(row, key))
+        parent_code = text(self._cell(row, "parent_code"))
+        for key, value in (("name", values["name"]), ("code", values["code"]), ("kind", values.get("kind")),
+                           ("parent_code", parent_code)):  # fmt: skip
+            if not value and key not in self._reported(row.number):
+                self._problem(row.number, key, _("This required field is empty."))
+        limit = Organisation._meta.get_field("name").max_length
+        if len(values["name"]) > limit:
+            self._problem(row.number, "name", _("Longer than %(limit)d characters.") % {"limit": limit})
+        if values["code"] in self.rows:
+            first = self.rows[values["code"]].row
+            self._problem(row.number, "code", _("The same code is already on row %(row)d.") % {"row": first})
+        if self.report.problem_count > before:
+            return None
+        self.rows[values["code"]] = _OrgRow(row.number, values, parent_code)
+        return None  # everything is settled in finish(), once parents can be looked up
+
+    def _reported(self, row: int) -> set[str]:
+        letters = {p.column for p in self.report.problems if p.row == row}
+        return {key for key, position in self.positions.items() if column_letter(position) in letters}
+
+    def settle(self, batch: list, write: bool) -> None:
+        pass
+
+    def finish(self, write: bool) -> None:
+        codes = set(self.rows) | {r.parent_code for r in self.rows.values()}
+        inside = tree.subtree_q("path", self.root.path)
+        existing = {
+            org.code: org for org in Organisation.objects.filter(inside, code__in=codes).select_related("parent")
+        }
+        outside = set(
+            Organisation.objects.filter(code__in=list(self.rows)).exclude(inside).values_list("code", flat=True)
+        )
+        for code, row in self.rows.items():
+            parent = row.parent_code
+            if parent not in self.rows and parent not in existing:
+                self._problem(
+                    row.row, "parent_code",
+                    _("No organisation with the code %(code)s under %(root)s.") % {"code": parent, "root": self.root},
+                    parent,
+                )  # fmt: skip
+            if code in outside and code not in existing:
+                self._problem(row.row, "code", _("This code belongs to an organisation outside %(root)s.")
+                              % {"root": self.root}, code)  # fmt: skip
+        self._check_cycles()
+        plan = self._plan(existing)
+        if write and self.report.ok:
+            self._write(plan, existing)
+
+    def _check_cycles(self) -> None:
+        for code, row in self.rows.items():
+            seen, current = {code}, row.parent_code
+            while current in self.rows:
+                if current in seen:
+                    self._problem(row.row, "parent_code", _("The parent codes form a loop."), row.parent_code)
+                    break
+                seen.add(current)
+                current = self.rows[current].parent_code
+
+    def _plan(self, existing: dict[str, Organisation]) -> list[str]:
+        """Codes to create, parents first; counts updates and unchanged rows on the way."""
+        order: list[str] = []
+        placed: set[str] = set()
+
+        def place(code: str) -> None:
+            chain: list[str] = []
+            current = code
+            while current in self.rows and current not in placed and current not in chain:
+                chain.append(current)
+                current = self.rows[current].parent_code
+            for link in reversed(chain):  # a loop ends the walk; it is reported by _check_cycles
+                placed.add(link)
+                order.append(link)
+
+        for code in self.rows:
+            place(code)
+        creates = []
+        for code in order:
+            row = self.rows[code]
+            current = existing.get(code)
+            if current is None:
+                creates.append(code)
+                continue
+            if current.parent_id and (current.parent.code if current.parent else "") != row.parent_code:
+                self._problem(
+                    row.row,
+                    "parent_code",
+                    _("This organisation is under another parent now; use Move (reorganise) to change its parent."),
+                    row.parent_code,
+                )
+                continue  # fmt: skip
+            changed = {
+                key: [getattr(current, key), value]
+                for key, value in row.values.items()
+                if getattr(current, key) != value
+            }
+            if changed:
+                self.updates.append(code)
+                if len(self.report.changes) < KEEP_CHANGES:
+                    self.report.changes.append(Change(row.row, current.name, changed))
+            else:
+                self.report.unchanged += 1
+        self.report.created = len(creates)
+        self.report.updated = len(self.updates)
+        return creates
+
+    def _write(self, creates: list[str], existing: dict[str, Organisation]) -> None:
+        from vanguard.orgs import services as org_services
+
+        by_code = dict(existing)
+        for code in creates:
+            row = self.rows[code]
+            by_code[code] = org_services.create_organisation(parent=by_code[row.parent_code], **row.values)
+        for code in self.updates:
+            org_services.update_organisation(organisation=existing[code], **self.rows[code].values)
 
 
 def iter_problem_rows(report: ImportReport) -> Iterator[tuple[int, list[Problem]]]:
