@@ -63,7 +63,10 @@ def test_import_requires_the_right_to_change(city, tmp_path):
 def test_member_in_another_organisation_is_named_only_when_visible(city, tmp_path):
     from vanguard.members.services import reveal_id_number
 
-    rows = [["姓名", "身份证号", "入党时间"], ["李乙", reveal_id_number(city.member_b), city.member_b.joined_on.isoformat()]]
+    rows = [
+        ["姓名", "身份证号", "入党时间"],
+        ["李乙", reveal_id_number(city.member_b), city.member_b.joined_on.isoformat()],
+    ]
     path = write_xlsx(tmp_path / "r.xlsx", rows)
     report = import_members(path=path, organisation=city.branch_a, user=city.secretary_a, commit=False)
     assert [p.row for p in report.problems] == [2]
