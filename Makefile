@@ -17,8 +17,12 @@ $(VENV)/.installed: requirements.lock
 demo: install
 	VANGUARD_DEMO=1 $(BIN)/python manage.py migrate --noinput -v 0
 	VANGUARD_DEMO=1 $(BIN)/python manage.py seed_demo --if-empty
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
-	VANGUARD_DEMO=1 $(BIN)/python manage.py runserver --insecure 127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with a background-job worker  (Ctrl-C stops both)"
+	@# The worker runs imports and exports (VANGUARD_TASKS=db); the trap stops it whenever the server stops.
+	export VANGUARD_DEMO=1 VANGUARD_TASKS=db; \
+	$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver --insecure 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when DATABASE_URL names one.
 test: install lint

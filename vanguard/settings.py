@@ -138,6 +138,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("VANGUARD_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "vanguard" / "static"]
+# Uploaded rosters and generated exports; a Celery worker on another machine must see the same directory.
+DATA_DIR = Path(os.environ.get("VANGUARD_DATA_DIR", BASE_DIR / "var"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = env_bool("VANGUARD_SECURE_COOKIES", not (DEMO or DEBUG))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -164,6 +168,34 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Background jobs (vanguard.core.jobs).  VANGUARD_TASKS picks where they run:
+# db (default) queues them in our own database for `manage.py db_worker`, so a
+# small installation needs no extra server; immediate runs them in-process at
+# enqueue (tests, scripts); celery hands them to Celery workers through Redis
+# at VANGUARD_REDIS_URL, the scale-out path.
+VANGUARD_TASKS = os.environ.get("VANGUARD_TASKS", "db").strip().lower()
+if VANGUARD_TASKS not in {"db", "immediate", "celery"}:
+    raise ImproperlyConfigured(f"VANGUARD_TASKS={VANGUARD_TASKS!r}: use db, immediate or celery.")
+# Installed under every runner so the schema (and `db_worker`) never depends on an environment variable.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+# django-tasks (the db runner) queues in the database for db_worker; under
+# immediate its in-process backend matches what core.jobs does itself.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if VANGUARD_TASKS == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+VANGUARD_REDIS_URL = os.environ.get("VANGUARD_REDIS_URL", "")
+if VANGUARD_TASKS == "celery" and not VANGUARD_REDIS_URL:
+    raise ImproperlyConfigured("VANGUARD_TASKS=celery needs VANGUARD_REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
+CELERY_BROKER_URL = VANGUARD_REDIS_URL or None
+CELERY_RESULT_BACKEND = VANGUARD_REDIS_URL or None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One job at a time per worker process: jobs are long and write in bulk; scale out with more processes.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 LOGGING = {
     "version": 1,

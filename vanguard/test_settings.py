@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("VANGUARD_DEMO", "1")
+# Jobs run in-process when their transaction commits; tests of the other runners choose them explicitly.
+os.environ.setdefault("VANGUARD_TASKS", "immediate")
 
 from vanguard.settings import *  # noqa: E402,F403
 

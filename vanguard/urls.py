@@ -21,6 +21,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("vanguard.orgs.urls")),
     path("members/", include("vanguard.members.urls")),
+    path("rosters/", include("vanguard.rosters.urls")),
+    path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -270,7 +270,11 @@ class _RosterImport:
     def _problem(self, row: int, key: str, message: str, value: object = "") -> None:
         position = self.positions.get(key)
         letter = column_letter(position) if position is not None else ""
-        self.report.add_problem(Problem(row, letter, self._label(key) if key else "", message, text(value)[:100]))
+        shown = text(value)[:100]
+        if key == "id_number" and shown:
+            # Reports are shown to everyone who sees the job; the marked-up workbook keeps the full value.
+            shown = idnumber.mask(idnumber.normalise(shown))
+        self.report.add_problem(Problem(row, letter, self._label(key) if key else "", message, shown))
 
     def _cell(self, row: SheetRow, key: str) -> object:
         position = self.positions.get(key)

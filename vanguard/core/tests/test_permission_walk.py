@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import PASSWORD
+from vanguard.core.models import Job
 from vanguard.members import services as member_services
 from vanguard.members.models import Member, Transfer
 from vanguard.orgs.factories import OrganisationFactory
@@ -64,7 +65,8 @@ def sibling_objects(city):
     from vanguard.orgs.services import move_organisation
 
     move = move_organisation(organisation=branch_b2, new_parent=city.branch_b, effective_on=city.member_b.joined_on)
-    return {Organisation: city.branch_b, Member: city.member_b, Transfer: transfer, Reorganisation: move}
+    job = Job.objects.create(kind="members.import", created_by=city.secretary_b, organisation=city.district_b)
+    return {Organisation: city.branch_b, Member: city.member_b, Transfer: transfer, Reorganisation: move, Job: job}
 
 
 ROUTES = walk(get_resolver().url_patterns)

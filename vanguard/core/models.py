@@ -1,0 +1,69 @@
+"""Shared models: `Job`, one background job (an import, an export, a report build) and its progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A background job and everything its page shows; see core.jobs for how it runs.
+
+    The row, not the runner, is the record: the page polls it, so progress and
+    the result survive a reload and look the same under every runner.
+    """
+
+    kind = models.CharField(_("kind"), max_length=100)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)  # 0 while the size is unknown
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # The starter's language: messages written by the worker are in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("started by")
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="jobs", verbose_name=_("organisation")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # Seen by whoever's scope covers the subtree it concerns.  Deliberately no
+    # scope_own_q: a creator who has lost the role must not keep reading an
+    # export of that subtree.
+    scope_fields = ("organisation__path",)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="job_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Progress as a whole percentage; 100 once succeeded even if the size was never known."""
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if self.total <= 0:
+            return 0
+        return min(100, self.done * 100 // self.total)
