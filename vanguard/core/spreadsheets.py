@@ -36,8 +36,10 @@ class SpreadsheetError(ValueError):
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 300 * 1024 * 1024
-    max_unzipped_bytes: int = 3 * 1024 * 1024 * 1024
-    max_zip_ratio: int = 200  # real .xlsx compress about 5-20 times; bombs thousands
+    # A sheet's XML is held in memory while it is read (about 1 KB per roster row),
+    # so 2 GB admits well over a million members in one sheet.
+    max_unzipped_bytes: int = 2 * 1024 * 1024 * 1024
+    max_zip_ratio: int = 100  # real sheets compress 5-30 times; bombs thousands
     max_sheets: int = 20
     max_columns: int = 100
     max_cell_chars: int = 2000
@@ -75,8 +77,8 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
-def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
-    """Every sheet of the file, checked against `limits`; raises SpreadsheetError."""
+def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
+    """The sheets of the file, loaded one at a time as the caller asks; raises SpreadsheetError."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
@@ -92,12 +94,8 @@ def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
         _check_zip(path, limits)
         return _calamine_sheets(path, limits)
     if head.startswith(OLE_MAGIC):
-        if _is_encrypted_ooxml(path):
-            raise SpreadsheetError(
-                _("The file is protected by a password. Save it without a password and upload again.")
-            )
         return _calamine_sheets(path, limits)
-    return [_csv_sheet(path, limits)]
+    return iter([_csv_sheet(path, limits)])
 
 
 def _check_zip(path: Path, limits: Limits) -> None:
@@ -107,8 +105,11 @@ def _check_zip(path: Path, limits: Limits) -> None:
     except zipfile.BadZipFile:
         raise SpreadsheetError(_("The file is damaged: it looks like a spreadsheet but cannot be opened.")) from None
     unpacked = sum(member.file_size for member in members)
-    packed = max(1, sum(member.compress_size for member in members))
-    if unpacked > limits.max_unzipped_bytes or unpacked / packed > limits.max_zip_ratio:
+    # Each member on its own: stored padding beside a bomb must not dilute the ratio.
+    bomb = any(
+        m.file_size > 1024 * 1024 and m.file_size / max(1, m.compress_size) > limits.max_zip_ratio for m in members
+    )
+    if unpacked > limits.max_unzipped_bytes or bomb:
         raise SpreadsheetError(
             _("The file would expand to %(size)d MB when opened, which is not a normal spreadsheet.")
             % {"size": unpacked // 2**20}
@@ -121,14 +122,18 @@ def _is_encrypted_ooxml(path: Path) -> bool:
         return ENCRYPTION_MARKER in handle.read(4 * 1024 * 1024)
 
 
-def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
+PASSWORD_MESSAGE = "The file is protected by a password. Save it without a password and upload again."
+
+
+def _calamine_sheets(path: Path, limits: Limits) -> Iterator[Sheet]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
-        raise SpreadsheetError(
-            _("The file is protected by a password. Save it without a password and upload again.")
-        ) from None
+        raise SpreadsheetError(_(PASSWORD_MESSAGE)) from None
     except Exception:  # noqa: BLE001 - calamine raises many kinds; all mean "unreadable"
+        # Only now look for the encryption stream: a readable .xls may hold that word in a cell.
+        if _is_encrypted_ooxml(path):
+            raise SpreadsheetError(_(PASSWORD_MESSAGE)) from None
         raise SpreadsheetError(_("This is not a spreadsheet Vanguard can read (.xlsx, .xls, .ods or .csv).")) from None
     names = workbook.sheet_names
     if len(names) > limits.max_sheets:
@@ -136,7 +141,11 @@ def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
             _("The workbook has %(count)d sheets; put the roster in a workbook of at most %(limit)d sheets.")
             % {"count": len(names), "limit": limits.max_sheets}
         )
-    sheets = []
+    return _each_sheet(workbook, names, limits)
+
+
+def _each_sheet(workbook, names: list[str], limits: Limits) -> Iterator[Sheet]:
+    """Load sheets one at a time, so a workbook's other sheets never sit in memory beside the roster."""
     for index, name in enumerate(names):
         try:
             sheet = workbook.get_sheet_by_index(index)
@@ -148,15 +157,12 @@ def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
                 % {"name": name, "count": sheet.width, "limit": limits.max_columns}
             )
         first_column = sheet.start[1] if sheet.height else 0
-        sheets.append(
-            Sheet(
-                name=name,
-                rows=_calamine_rows(sheet, first_column, limits),
-                total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
-                merged=list(sheet.merged_cell_ranges or []),
-            )
+        yield Sheet(
+            name=name,
+            rows=_calamine_rows(sheet, first_column, limits),
+            total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
+            merged=list(sheet.merged_cell_ranges or []),
         )
-    return sheets
 
 
 def _calamine_rows(sheet, first_column: int, limits: Limits) -> Iterator[SheetRow]:
@@ -189,7 +195,9 @@ def _csv_sheet(path: Path, limits: Limits) -> Sheet:
                 dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
             except csv.Error:
                 dialect = csv.excel
-            csv.field_size_limit(limits.max_cell_chars + 1)
+            # The csv module's limit is process-wide: raise it for this read only, so that
+            # _checked (not the csv module) names the overlong cell.
+            previous = csv.field_size_limit(CSV_FIELD_LIMIT)
             reader = csv.reader(handle, dialect)
             try:
                 for number, cells in enumerate(reader, start=1):
@@ -199,11 +207,13 @@ def _csv_sheet(path: Path, limits: Limits) -> Sheet:
                             % {"row": number, "count": len(cells), "limit": limits.max_columns}
                         )
                     yield SheetRow(number, _checked(cells, number, limits))
-            except csv.Error as exc:
+            except csv.Error:
                 raise SpreadsheetError(
-                    _("Row %(row)d of the CSV file cannot be read: %(reason)s")
-                    % {"row": reader.line_num, "reason": exc}
+                    _("Row %(row)d of the CSV file cannot be read: a quotation mark is not closed or a cell is huge.")
+                    % {"row": reader.line_num}
                 ) from None
+            finally:
+                csv.field_size_limit(previous)
 
     return Sheet(name=path.stem, rows=rows(), total_rows=total)
 
@@ -307,6 +317,7 @@ def fill_merged(rows: Iterator[SheetRow], merged: list) -> Iterator[SheetRow]:
 
 # --- cell values -----------------------------------------------------------
 
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _DATE_PATTERNS = [
     re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$"),
@@ -349,22 +360,27 @@ def parse_date(value: object) -> datetime.date | PartialDate | None:
             # 1970.03 typed into a number cell: year.month.
             year, month = f"{value:.2f}".split(".")
             return _partial(int(year), int(month))
+        if 1900 <= value < 2100:  # a year typed into a number cell, not an Excel serial of 1905
+            raise CellError(_("Only the year %(year)s is given; write the full date.") % {"year": int(value)})
         if 1 <= value < 80000:
             return EXCEL_EPOCH + datetime.timedelta(days=int(value))
         raise CellError(_("“%(value)s” is not a date.") % {"value": value})
-    raw = text(value).replace(" ", "")
+    shown = text(value)
+    raw = re.sub(r"\s+0{1,2}:00(:00)?$", "", shown).replace(" ", "")  # system exports add a midnight time
     for pattern in _DATE_PATTERNS:
         match = pattern.match(raw)
         if match:
             try:
                 return datetime.date(*(int(part) for part in match.groups()))
             except ValueError:
-                raise CellError(_("“%(value)s” is not a real date.") % {"value": raw}) from None
+                raise CellError(_("“%(value)s” is not a real date.") % {"value": shown}) from None
     for pattern in _MONTH_PATTERNS:
         match = pattern.match(raw)
         if match:
             return _partial(int(match.group(1)), int(match.group(2)))
-    raise CellError(_("“%(value)s” is not a date; write it like 2005-01-05 or 2005年1月5日.") % {"value": raw})
+    if re.fullmatch(r"\d{4}", raw):
+        raise CellError(_("Only the year %(year)s is given; write the full date.") % {"year": raw})
+    raise CellError(_("“%(value)s” is not a date; write it like 2005-01-05 or 2005年1月5日.") % {"value": shown})
 
 
 def _partial(year: int, month: int) -> PartialDate:

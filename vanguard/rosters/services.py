@@ -306,6 +306,7 @@ class _MemberImport(_RosterImport):
     def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
         values: dict[str, Any] = {}
+        unreadable: set[str] = set()  # reported once; not "empty" as well
         for key in MEMBER_FIELDS:
             if key not in self.positions:
                 continue
@@ -314,13 +315,14 @@ class _MemberImport(_RosterImport):
                 value = self._value(key, raw)
             except CellError as exc:
                 self._problem(row.number, key, str(exc), raw)
+                unreadable.add(key)
                 continue
             if value not in ("", None):
                 values[key] = value
         id_number = idnumber.normalise(text(self._cell(row, "id_number")))
         self._fill_from_id(row, values, id_number)
         for key in ("name", "joined_on", "id_number"):
-            if key == "id_number" and id_number or values.get(key) not in (None, ""):
+            if key in unreadable or key == "id_number" and id_number or values.get(key) not in (None, ""):
                 continue
             self._problem(row.number, key, _("This required field is empty."))
         organisation = self._organisation(row)

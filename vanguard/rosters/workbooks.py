@@ -80,7 +80,7 @@ def export_members(
     total = members.count()
     show_identity = can_at_path(user, Action.VIEW_IDENTITY, organisation.path)
     labels = {key: str(label) for key, label, *_rest in MEMBER_COLUMN_SPECS}
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     sheet = _PrintableSheet(
         workbook,
         title=_("Member roster of %(name)s") % {"name": organisation.name},
@@ -124,7 +124,7 @@ def export_organisations(*, organisation: Organisation, user, path: Path) -> int
         .order_by("path")
     )
     labels = {key: str(label) for key, label, *_rest in ORGANISATION_COLUMN_SPECS}
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     sheet = _PrintableSheet(
         workbook,
         title=_("Organisations under %(name)s") % {"name": organisation.name},
@@ -154,7 +154,7 @@ def write_problem_workbook(*, report: ImportReport, source: Path, path: Path) ->
 
     The user fixes this file and uploads it as it is: the extra column is ignored on import.
     """
-    workbook = xlsxwriter.Workbook(str(path))
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     bad = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     bad_date = workbook.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFC7CE", "font_color": "#9C0006"})

