@@ -31,7 +31,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
@@ -138,15 +138,20 @@ class Progress:
     """The `progress(done, total, message="")` callback a job function receives.
 
     Writes at most every PROGRESS_INTERVAL seconds, and always when done reaches
-    total.  Call it outside `transaction.atomic` blocks: a write inside one is
-    seen by the page only when the block commits.  An empty message keeps the
-    last one.
+    total.  An empty message keeps the last one.  Inside a `transaction.atomic`
+    block (an all-or-nothing import) a write through the job's own connection
+    would stay invisible until the commit, so on PostgreSQL it goes through a
+    second connection; SQLite allows one writer at a time, so there progress
+    inside such a block shows when the block ends.
     """
 
     def __init__(self, job: Job):
         self.job = job
         self._written_at = float("-inf")
         self._pending = False
+        self._side_connection = None
+        # Blocks already open when the job started (a test's own transaction) do not hide writes from it.
+        self._outer_blocks = len(connection.atomic_blocks)
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         job = self.job
@@ -158,12 +163,32 @@ class Progress:
             self.flush()
 
     def flush(self) -> None:
-        if self._pending:
-            Job.objects.filter(pk=self.job.pk).update(
-                done=self.job.done, total=self.job.total, message=self.job.message
+        if not self._pending:
+            return
+        job = self.job
+        if len(connection.atomic_blocks) <= self._outer_blocks:
+            Job.objects.filter(pk=job.pk).update(done=job.done, total=job.total, message=job.message)
+        elif connection.vendor == "postgresql":
+            self._write_aside(job)
+        else:
+            return  # stays pending until the block ends
+        self._written_at = time.monotonic()
+        self._pending = False
+
+    def _write_aside(self, job: Job) -> None:
+        if self._side_connection is None:
+            self._side_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = connection.ops.quote_name(Job._meta.db_table)
+        with self._side_connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET done = %s, total = %s, message = %s WHERE id = %s",
+                [job.done, job.total, job.message, job.pk],
             )
-            self._written_at = time.monotonic()
-            self._pending = False
+
+    def close(self) -> None:
+        if self._side_connection is not None:
+            self._side_connection.close()
+            self._side_connection = None
 
 
 def run_job(job_id: int) -> None:
@@ -204,11 +229,13 @@ def _run(job: Job) -> None:
     else:
         progress.flush()
         _finish(job, JobStatus.SUCCEEDED, result=result)
+    finally:
+        progress.close()
 
 
 def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "") -> None:
     job.status, job.result, job.error, job.finished_at = status, result, error, timezone.now()
-    job.save(update_fields=["status", "result", "error", "finished_at"])
+    job.save(update_fields=["status", "result", "error", "finished_at", "done", "total", "message"])
 
 
 def recent_jobs(user, limit: int = 50) -> QuerySet[Job]:

@@ -134,7 +134,8 @@ class _CappedReader:
 
 def _check_encoding(head: bytes) -> None:
     # UTF-16/32 (with or without a byte order mark) would hide "<!DOCTYPE" from a byte search.
-    if head.startswith((b"\xfe\xff", b"\xff\xfe")) or b"\x00" in head[:4]:
+    # So would EBCDIC and the like, where "<" is another byte: an XML document's first character is "<".
+    if not head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<"):
         raise ValueError("content.xml is not UTF-8.")
     declared = _XML_DECLARATION_ENCODING.match(head)
     if declared and declared.group(1).strip().lower() not in (b"utf-8", b"utf8"):

@@ -362,3 +362,35 @@ def test_celery_worker_runs_the_job(city, use_runner):
         output = log.read()
     assert job.status == JobStatus.SUCCEEDED, f"job {job.status} after {CELERY_TIMEOUT}s; worker said:\n{output}"
     assert job.result == {"counted": 4} and (job.done, job.total) == (4, 4)
+
+
+SEEN_FROM_OUTSIDE: list[int] = []
+
+
+@jobs.register("tests.atomic_progress")
+def _atomic_progress(job, progress):
+    """Reports progress inside its own transaction, as the all-or-nothing import does."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    with transaction.atomic():
+        progress(5, 10, "half")
+        progress.flush()
+        observer = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with observer.cursor() as cursor:
+                cursor.execute(f"SELECT done FROM {Job._meta.db_table} WHERE id = %s", [job.pk])
+                SEEN_FROM_OUTSIDE.append(cursor.fetchone()[0])
+        finally:
+            observer.close()
+    return {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: progress shows at commit")
+def test_progress_inside_a_transaction_is_visible_to_the_page(transactional_db, city):
+    SEEN_FROM_OUTSIDE.clear()
+    job = Job.objects.create(kind="tests.atomic_progress", params={}, created_by=city.secretary_a,
+                             organisation=city.district_a)  # fmt: skip
+    jobs.run_job(job.pk)
+    assert SEEN_FROM_OUTSIDE == [5]
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
