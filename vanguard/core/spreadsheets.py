@@ -25,6 +25,7 @@ from pathlib import Path
 
 import python_calamine
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from vanguard.core.chinese import to_simplified
 
@@ -122,7 +123,7 @@ def _is_encrypted_ooxml(path: Path) -> bool:
         return ENCRYPTION_MARKER in handle.read(4 * 1024 * 1024)
 
 
-PASSWORD_MESSAGE = "The file is protected by a password. Save it without a password and upload again."
+PASSWORD_MESSAGE = gettext_noop("The file is protected by a password. Save it without a password and upload again.")
 
 
 def _calamine_sheets(path: Path, limits: Limits) -> Iterator[Sheet]:

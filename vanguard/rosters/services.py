@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
 from vanguard.accounts.scoping import Action, can_at_path
@@ -294,7 +295,7 @@ class _RosterImport:
 
 class _MemberImport(_RosterImport):
     specs = MEMBER_COLUMN_SPECS
-    example_headers = "姓名, 身份证号, 入党时间"
+    example_headers = gettext_lazy("Full name, ID number, Date joined")
     column_definitions = staticmethod(member_columns)
 
     def __init__(self, *args):
@@ -537,7 +538,7 @@ class _OrgRow:
 
 class _OrganisationImport(_RosterImport):
     specs = ORGANISATION_COLUMN_SPECS
-    example_headers = "名称, 类别, 党组织代码, 上级党组织代码"
+    example_headers = gettext_lazy("Name, Kind, Official code, Parent code")
     column_definitions = staticmethod(organisation_columns)
 
     def __init__(self, *args):
