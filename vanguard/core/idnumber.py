@@ -86,7 +86,8 @@ def parse(
     warnings = []
     if not _known_region(value):
         warnings.append(
-            _("The region code %(code)s is not in the current list; accepted as issued.") % {"code": value[:6]}
+            _("The region code %(code)s is not on record for the birth year %(year)d; accepted as issued.")
+            % {"code": value[:6], "year": born.year}
         )
     return IDNumber(value=value, birth_date=born, sex=id_sex, warnings=warnings)
 

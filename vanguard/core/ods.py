@@ -115,10 +115,12 @@ class _CappedReader:
         self._pending = head
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
         if self._pending:
             data, self._pending = self._pending, b""
             return data
-        return self._take(size if size and size > 0 else 64 * 1024)
+        return self._take(size if size > 0 else 64 * 1024)
 
     def _take(self, size: int) -> bytes:
         data = self._raw.read(size)
@@ -133,9 +135,10 @@ class _CappedReader:
 
 
 def _check_encoding(head: bytes) -> None:
-    # UTF-16/32 (with or without a byte order mark) would hide "<!DOCTYPE" from a byte search.
-    # So would EBCDIC and the like, where "<" is another byte: an XML document's first character is "<".
-    if not head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<"):
+    # UTF-16/32 (with or without a byte order mark; NUL is in neither UTF-8 XML nor XML at all) would hide
+    # "<!DOCTYPE" from a byte search.  So would EBCDIC and the like, where "<" is another byte, and an XML
+    # document's first character is "<".
+    if b"\x00" in head or not head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<"):
         raise ValueError("content.xml is not UTF-8.")
     declared = _XML_DECLARATION_ENCODING.match(head)
     if declared and declared.group(1).strip().lower() not in (b"utf-8", b"utf8"):

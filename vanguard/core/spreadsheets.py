@@ -27,6 +27,7 @@ import python_calamine
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from vanguard.core import ods
 from vanguard.core.chinese import to_simplified
 
 
@@ -142,10 +143,10 @@ def _calamine_sheets(path: Path, limits: Limits) -> Iterator[Sheet]:
             _("The workbook has %(count)d sheets; put the roster in a workbook of at most %(limit)d sheets.")
             % {"count": len(names), "limit": limits.max_sheets}
         )
-    return _each_sheet(workbook, names, limits)
+    return _each_sheet(workbook, names, limits, ods_path=path if ods.is_ods(path) else None)
 
 
-def _each_sheet(workbook, names: list[str], limits: Limits) -> Iterator[Sheet]:
+def _each_sheet(workbook, names: list[str], limits: Limits, ods_path: Path | None = None) -> Iterator[Sheet]:
     """Load sheets one at a time, so a workbook's other sheets never sit in memory beside the roster."""
     for index, name in enumerate(names):
         try:
@@ -158,11 +159,18 @@ def _each_sheet(workbook, names: list[str], limits: Limits) -> Iterator[Sheet]:
                 % {"name": name, "count": sheet.width, "limit": limits.max_columns}
             )
         first_column = sheet.start[1] if sheet.height else 0
+        merged = list(sheet.merged_cell_ranges or [])
+        if not merged and ods_path is not None:
+            # python-calamine gives no merged ranges for .ods; read them from content.xml.
+            try:
+                merged = ods.merged_ranges(ods_path, name)
+            except ValueError:
+                raise SpreadsheetError(_("The sheet “%(name)s” cannot be read.") % {"name": name}) from None
         yield Sheet(
             name=name,
             rows=_calamine_rows(sheet, first_column, limits),
             total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
-            merged=list(sheet.merged_cell_ranges or []),
+            merged=merged,
         )
 
 

@@ -37,6 +37,11 @@ def ancestor_pks(path: str) -> list[int]:
     return [int(path[i : i + SEGMENT_WIDTH]) for i in range(0, len(path) - SEGMENT_WIDTH, SEGMENT_WIDTH)]
 
 
+def path_pks(path: str) -> list[int]:
+    """Primary keys along the path, root first, including the node itself."""
+    return [int(path[i : i + SEGMENT_WIDTH]) for i in range(0, len(path), SEGMENT_WIDTH)]
+
+
 def subtree_upper_bound(path: str) -> str:
     """The smallest path that sorts after every path starting with `path`."""
     # Incrementing the last segment as a number keeps the width: a path with

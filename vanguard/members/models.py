@@ -219,3 +219,29 @@ class MemberEvent(models.Model):
             labels = dict(field.flatchoices) if field.choices else {}
             rows.append((str(field.verbose_name), str(labels.get(before, before)), str(labels.get(after, after))))
         return rows
+
+
+class MemberTally(models.Model):
+    """How many members an organisation's whole subtree holds, by category and status.
+
+    Kept by every service that adds, moves or recategorises members (and rebuilt
+    by `manage.py recount_members`), so the organisation page reads a dozen rows
+    instead of counting a million members (DOMAIN §10: figures for any subtree).
+    """
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="member_tallies", verbose_name=_("organisation")
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("member tally")
+        verbose_name_plural = _("member tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "category", "status"], name="member_tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.category} {self.status}: {self.count}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vanguard.core import crypto, dates, idnumber
+from vanguard.members import tallies
 from vanguard.members.models import (
     Category,
     Member,
@@ -145,11 +146,14 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]
 @transaction.atomic
 def create_member(*, organisation: Organisation, fields: dict[str, Any], id_number: str = "", actor=None) -> Member:
     """Add a member to `organisation`.  `fields` are Member attributes; the ID number is validated and protected."""
+    # The path from the database, not the caller's copy: a reorganisation may have moved it since.
+    organisation.refresh_from_db(fields=["path"])
     member = Member(organisation=organisation, org_path=organisation.path, **fields)
     validate_member(member, id_number or None)
     if id_number:
         protect_id_number(member, idnumber.normalise(id_number))
     _save_unique(member)
+    tallies.adjust({(member.org_path, member.category, member.status): 1})
     MemberEvent.objects.create(member=member, kind="created", summary="", actor=actor)
     return member
 
@@ -169,6 +173,13 @@ def update_member(*, member: Member, fields: dict[str, Any], id_number: str | No
             protect_id_number(member, new_value)
             changes["id_number"] = ["", member.id_number_masked]
     _save_unique(member)
+    if (before["category"], before["status"]) != (member.category, member.status):
+        tallies.adjust(
+            {
+                (member.org_path, before["category"], before["status"]): -1,
+                (member.org_path, member.category, member.status): 1,
+            }
+        )
     if changes:
         MemberEvent.objects.create(member=member, kind="updated", summary="", changes=changes, actor=actor)
     return member
@@ -187,6 +198,9 @@ def _save_unique(member: Member) -> None:
 
 
 def _move_member(member: Member, organisation: Organisation) -> None:
+    tallies.adjust(
+        {(member.org_path, member.category, member.status): -1, (organisation.path, member.category, member.status): 1}
+    )
     member.organisation = organisation
     member.org_path = organisation.path
     member.save(update_fields=["organisation", "org_path", "host_organisation", "hosted_since", "updated_at"])

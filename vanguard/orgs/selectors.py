@@ -67,7 +67,14 @@ def organisation_counts_by_kind(organisation: Organisation) -> dict[str, int]:
 
 
 def member_counts(organisation: Organisation, field: str) -> dict[str, int]:
-    """Members of the whole subtree grouped by `field` (category or status): one index range scan."""
+    """Members of the whole subtree grouped by `field` (category or status), from the kept tallies."""
+    from vanguard.members import tallies
+
+    return tallies.subtree_counts(organisation.pk, field)
+
+
+def count_members_directly(organisation: Organisation, field: str) -> dict[str, int]:
+    """The same figures counted from the member table: one index range scan (checks and benchmarks)."""
     from vanguard.members.models import Member
 
     rows = (

@@ -80,6 +80,7 @@ def move_organisation(
     if effective_on > datetime.date.today() + datetime.timedelta(days=366):
         raise ValidationError(_("The effective date is more than a year ahead."))
 
+    from vanguard.members import tallies
     from vanguard.members.models import Member
 
     old_path = organisation.path
@@ -97,6 +98,7 @@ def move_organisation(
         org_path=Concat(Value(new_path), Substr("org_path", tail_start), output_field=CharField())
     )
     Organisation.objects.filter(pk=organisation.pk).update(parent=new_parent)
+    tallies.shift_subtree(moved_pk=organisation.pk, old_path=old_path, new_parent_path=new_parent.path)
     return Reorganisation.objects.create(
         organisation=organisation,
         old_parent_id=old_parent_id,

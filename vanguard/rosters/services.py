@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ from vanguard.core.spreadsheets import (
     parse_date,
     text,
 )
+from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
 from vanguard.members.services import check_member, protected_id_columns
 from vanguard.orgs.models import Organisation
@@ -303,6 +305,8 @@ class _MemberImport(_RosterImport):
         self.seen_hashes: dict[str, int] = {}  # lookup hash → first row, for in-file duplicates
         self.orgs_by_code: dict[str, Organisation] | None = None
         self.orgs_by_name: dict[str, list[Organisation]] | None = None
+        # Applied once at the end: a million-row import touches each tally row once, not per batch.
+        self.tally_deltas: Counter[tuple[str, str, str]] = Counter()
 
     def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
@@ -474,6 +478,12 @@ class _MemberImport(_RosterImport):
         if write and self.report.ok:
             bulk.insert_rows(Member, creates)
             self._apply_updates(updates)
+            for row in creates:
+                self.tally_deltas[(row["org_path"], row["category"], row["status"])] += 1
+
+    def finish(self, write: bool) -> None:
+        if write and self.report.ok:
+            tallies.adjust(self.tally_deltas)
 
     def _new_row(self, candidate: _Candidate) -> dict[str, Any]:
         row = {"organisation_id": candidate.organisation.pk, "org_path": candidate.organisation.path}
@@ -497,8 +507,10 @@ class _MemberImport(_RosterImport):
         fields: set[str] = {"updated_at"}
         now = timezone.now()
         for member, values, changed in updates:
+            self.tally_deltas[(member.org_path, member.category, member.status)] -= 1
             for key in changed:
                 setattr(member, key, values[key])
+            self.tally_deltas[(member.org_path, member.category, member.status)] += 1
             member.updated_at = now
             fields.update(changed)
         Member.objects.bulk_update([m for m, _v, _c in updates], sorted(fields), batch_size=500)

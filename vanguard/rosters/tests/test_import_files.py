@@ -46,12 +46,6 @@ SPREADSHEET_FORMATS = ("xlsx", "xls", "ods")
 ROWS = 21
 GOOD_ROWS_IN_BAD_FILE = ROWS - len(BAD_ROWS)
 
-ODS_MERGES_LOST = pytest.mark.xfail(
-    strict=True,
-    reason="python-calamine gives no merged_cell_ranges for .ods (None), so fill_merged does nothing there and "
-    "rows under a merged 所在党组织 cell land in the import's root organisation; see the report of this test",
-)
-
 
 def fixture(kind: str, fmt: str) -> Path:
     return FIXTURES / FORMATS[fmt].format(f"roster-{kind}")
@@ -210,7 +204,7 @@ def test_parsed_values(city, fmt):
 
 
 @pytest.mark.parametrize(
-    "fmt", ["xlsx", "xls", pytest.param("ods", marks=ODS_MERGES_LOST)]
+    "fmt", ["xlsx", "xls", "ods"]
 )  # CSV has no merges to keep: see test_csv_loses_merged_organisation_cells
 def test_merged_organisation_cells_place_every_member_in_their_branch(city, fmt):
     report = run(city, fixture("fixed", fmt), commit=True)
@@ -231,7 +225,7 @@ def test_csv_loses_merged_organisation_cells(city):
     assert placed[5] == city.committee_a
 
 
-@pytest.mark.parametrize("fmt", ["xls", pytest.param("ods", marks=ODS_MERGES_LOST)])
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
 def test_the_same_roster_in_another_format_changes_nothing(city, fmt):
     assert run(city, fixture("fixed", "xlsx"), commit=True).committed
     before = db_state()

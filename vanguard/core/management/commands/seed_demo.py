@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from vanguard.core import demo
+from vanguard.members import tallies
 from vanguard.orgs.models import Organisation
 
 
@@ -23,8 +24,11 @@ class Command(BaseCommand):
             raise CommandError("The database already holds organisations; seed_demo fills an empty one.")
         if scale == "city":
             demo.build_city(member_target=members, progress=self.stdout.write)
+            self.stdout.write(f"{tallies.rebuild()} member tallies")
             return
-        self.print_logins(demo.build_demo(progress=self.stdout.write))
+        logins = demo.build_demo(progress=self.stdout.write)
+        tallies.rebuild()  # the demo bulk-inserts members, bypassing the services that keep tallies
+        self.print_logins(logins)
 
     def print_logins(self, logins: list[demo.DemoLogin]) -> None:
         if not logins:
