@@ -8,26 +8,27 @@ members), bulk-inserted level by level.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
+import multiprocessing
+import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from vanguard.accounts.models import Role, RoleAssignment, User
 from vanguard.accounts.selectors import role_label_at
-from vanguard.core import people, tree
+from vanguard.core import bulk, people, tree
 from vanguard.members import services as member_services
 from vanguard.members.factories import MemberFactory, member_fields
 from vanguard.members.models import Member
-from vanguard.members.services import protect_id_number
+from vanguard.members.services import protected_id_columns
 from vanguard.orgs import services as org_services
 from vanguard.orgs.factories import OrganisationFactory
 from vanguard.orgs.models import Kind, Organisation, Sector
@@ -245,12 +246,9 @@ def build_demo(*, seed: int = 2005, progress: Callable[[str], None] = print) -> 
     branches.append(mobile_org)
     progress(f"{Organisation.objects.count()} organisations, {len(branches)} branches")
 
-    members: list[Member] = []
-    for branch in branches:
-        for _ in range(rng.randint(22, 44)):
-            members.append(_member(rng, branch))
-    Member.objects.bulk_create(members, batch_size=2000)
-    progress(f"{len(members)} members")
+    rows = (_member_row(rng, branch) for branch in branches for _ in range(rng.randint(22, 44)))
+    made = bulk.insert_rows(Member, _unique_id_numbers(rows, rng))
+    progress(f"{made} members")
 
     district = tops[0]
     branch = Organisation.objects.filter(kind=Kind.BRANCH, path__startswith=district.path).order_by("path").first()
@@ -311,12 +309,10 @@ def demo_logins() -> list[DemoLogin]:
     return logins
 
 
-def _member(rng: random.Random, organisation: Organisation) -> Member:
+def _member_row(rng: random.Random, organisation: Organisation) -> dict[str, Any]:
     fields = member_fields(rng)
-    id_number = fields.pop("id_number")
-    member = Member(organisation=organisation, org_path=organisation.path, work_unit=organisation.name, **fields)
-    protect_id_number(member, id_number)
-    return member
+    fields.update(protected_id_columns(fields.pop("id_number")))
+    return {**fields, "organisation_id": organisation.pk, "org_path": organisation.path, "work_unit": organisation.name}
 
 
 @transaction.atomic
@@ -367,11 +363,8 @@ def build_city(*, seed: int = 2005, member_target: int = 1_500_000, progress: Ca
         for statement in connection.ops.sequence_reset_sql(no_style(), [Organisation]):
             cursor.execute(statement)
     progress(f"{Organisation.objects.count()} organisations")
-    rows = _city_members(rng, branches, member_target)
-    if connection.vendor == "postgresql":
-        made = _copy_members(rows, progress)
-    else:
-        made = _bulk_create_members(rows, progress)
+    rows = _city_members(seed, branches, member_target)
+    made = bulk.insert_rows(Member, rows, progress=lambda n: progress(f"{n} members"), every=100_000)
     progress(f"{made} members in all")
 
 
@@ -393,59 +386,65 @@ def _bulk_level(
     return orgs
 
 
-def _city_members(rng: random.Random, branches: list[Organisation], member_target: int) -> Iterator[dict[str, Any]]:
-    """Column values (by attname) of members built like the demo's, spread unevenly over the branches."""
+# Branches per unit of work handed to a generating process: small enough to spread evenly, big enough to be cheap.
+_BRANCHES_PER_CHUNK = 500
+
+
+def _city_members(seed: int, branches: list[Organisation], member_target: int) -> Iterator[dict[str, Any]]:
+    """Column values (by attname) of members built like the demo's, spread unevenly over the branches.
+
+    Building a member (name, dates, a valid ID number and its encryption) costs
+    far more than storing it, so chunks of branches are built on every core.
+    Each chunk has its own random generator: the city comes out the same
+    whatever the number of processes.
+    """
     per_branch = member_target / len(branches)
+    chunks = [
+        (f"{seed}:{start}", per_branch, [(b.pk, b.path, b.name) for b in branches[start : start + _BRANCHES_PER_CHUNK]])
+        for start in range(0, len(branches), _BRANCHES_PER_CHUNK)
+    ]
+    with _parallel_map() as parallel_map:
+        yield from _unique_id_numbers(
+            (row for rows in parallel_map(_chunk_members, chunks) for row in rows), random.Random(seed)
+        )
+
+
+def _unique_id_numbers(rows: Iterable[dict[str, Any]], rng: random.Random) -> Iterator[dict[str, Any]]:
+    """Redraw an ID number already used, as the issuing office would have.
+
+    Random draws collide once there are tens of thousands of members (the
+    numbers share birth dates and a few region codes), and the lookup hash is unique.
+    """
     seen: set[str] = set()
-    for branch in branches:
+    for row in rows:
+        while row["id_number_hash"] in seen:
+            row.update(protected_id_columns(people.id_number(rng, row["birth_date"], row["gender"])))
+        seen.add(row["id_number_hash"])
+        yield row
+
+
+def _chunk_members(chunk: tuple[str, float, list[tuple[int, str, str]]]) -> list[dict[str, Any]]:
+    seed, per_branch, branches = chunk
+    rng = random.Random(seed)
+    rows = []
+    for pk, path, name in branches:
         for _ in range(max(1, round(rng.uniform(0.3, 1.7) * per_branch))):
             fields = member_fields(rng)
-            id_number = fields.pop("id_number")
-            # A million and a half draws from the tens of millions of numbers that
-            # member_fields can produce collide thousands of times, and the lookup
-            # hash is unique: draw again, as the issuing office would have.
-            while id_number in seen:
-                id_number = people.id_number(rng, fields["birth_date"], fields["gender"])
-            seen.add(id_number)
-            # protect_id_number sets whatever columns protect the number; collect them without a model instance.
-            protected = SimpleNamespace()
-            protect_id_number(protected, id_number)
-            yield {
-                **fields,
-                **vars(protected),
-                "organisation_id": branch.pk,
-                "org_path": branch.path,
-                "work_unit": branch.name,
-            }
+            protected = protected_id_columns(fields.pop("id_number"))
+            rows.append({**fields, **protected, "organisation_id": pk, "org_path": path, "work_unit": name})
+    return rows
 
 
-def _copy_members(rows: Iterator[dict[str, Any]], progress: Callable[[str], None]) -> int:
-    """PostgreSQL: stream the rows through one COPY, several times faster than INSERTs of model instances."""
-    fields = [field for field in Member._meta.concrete_fields if not field.primary_key]
-    # COPY bypasses Model.save() and bulk_create, so supply what they would: defaults and auto_now timestamps.
-    now = timezone.now()
-    stamped = {
-        field.attname for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    }
-    defaults = {field.attname: now if field.attname in stamped else field.get_default() for field in fields}
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    table = connection.ops.quote_name(Member._meta.db_table)
-    made = 0
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            values = {**defaults, **row}
-            copy.write_row([values[field.attname] for field in fields])
-            made += 1
-            if made % 100_000 == 0:
-                progress(f"{made} members")
-    return made
+@contextlib.contextmanager
+def _parallel_map() -> Iterator[Callable]:
+    """An ordered, lazy map over worker processes forked from this one; the built-in map where that is impossible.
 
-
-def _bulk_create_members(rows: Iterator[dict[str, Any]], progress: Callable[[str], None]) -> int:
-    """Other databases (SQLite): plain bulk_create, in slices so memory stays flat."""
-    made = 0
-    while batch := [Member(**row) for row in itertools.islice(rows, 20000)]:
-        Member.objects.bulk_create(batch, batch_size=2000)
-        made += len(batch)
-        progress(f"{made} members")
-    return made
+    Forked workers inherit the configured settings (the encryption key above
+    all) and never use the database connection they also inherit.
+    """
+    processes = os.cpu_count() or 1
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield map
+        return
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield pool.imap
