@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -84,7 +85,7 @@ def parse(
     if sex is not None and sex != id_sex:
         raise IDNumberError(_("The sex digit of the ID number does not match the gender given."))
     warnings = []
-    if not _known_region(value):
+    if not _known_region(value[:6], born.year):
         warnings.append(
             _("The region code %(code)s is not on record for the birth year %(year)d; accepted as issued.")
             % {"code": value[:6], "year": born.year}
@@ -92,9 +93,12 @@ def parse(
     return IDNumber(value=value, birth_date=born, sex=id_sex, warnings=warnings)
 
 
-def _known_region(value: str) -> bool:
+@lru_cache(maxsize=65536)
+def _known_region(region: str, year: int) -> bool:
+    """Whether the region code was in use in the birth year; cached, as stdnum's table lookup is slow."""
+    probe = f"{region}{year:04d}0101001"
     try:
-        return bool(ric.get_birth_place(value))
+        return bool(ric.get_birth_place(probe + ric.calc_check_digit(probe + "0")))
     except stdnum_errors.ValidationError:
         return False
 
