@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
