@@ -59,12 +59,11 @@ def parse(
         raise IDNumberError(_("An ID number has 18 characters; this one has %(count)d.") % {"count": len(value)})
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         raise IDNumberError(_("An ID number is 17 digits followed by a digit or X."))
-    try:
-        born = ric.get_birth_date(value)
-    except stdnum_errors.ValidationError:
+    born = birth_date_of(value)
+    if born is None:
         raise IDNumberError(
             _("The birth date in the ID number (%(digits)s) is not a real date.") % {"digits": value[6:14]}
-        ) from None
+        )
     today = today or datetime.date.today()
     if born > today:
         raise IDNumberError(_("The birth date in the ID number is in the future."))
@@ -91,6 +90,18 @@ def parse(
             % {"code": value[:6], "year": born.year}
         )
     return IDNumber(value=value, birth_date=born, sex=id_sex, warnings=warnings)
+
+
+def birth_date_of(value: str) -> datetime.date | None:
+    """The birth date in a well-formed number, None when those digits are no real date.
+
+    What stdnum's get_birth_date does, without its generic clean-up of the
+    input, which cost more than all our other checks on a million-row import.
+    """
+    try:
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=65536)

@@ -21,6 +21,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import python_calamine
@@ -254,6 +255,7 @@ def _decode_all(path: Path, encoding: str) -> None:
 _HEADER_NOISE = re.compile(r"[\s*＊:：()（）\[\]【】<>《》#]|\(.*?\)|（.*?）")
 
 
+@lru_cache(maxsize=4096)  # choice cells (男, 正式党员, 离退休…) repeat on every row
 def normalise_header(text: object) -> str:
     """'姓 名', '身份證號碼（18位）', 'Name*' → '姓名', '身份证号码', 'name'."""
     value = unicodedata.normalize("NFKC", str(text or ""))

@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum.cn import ric
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core import bulk, crypto, idnumber, tree
@@ -366,10 +365,8 @@ class _MemberImport(_RosterImport):
 
     def _fill_from_id(self, row: SheetRow, values: dict[str, Any], id_number: str) -> None:
         """Birth date and gender come from the ID number when blank, or when only year and month are given."""
-        try:
-            born = ric.get_birth_date(id_number) if len(id_number) == 18 else None
-        except Exception:  # noqa: BLE001 - a bad ID number is reported by check_member
-            born = None
+        well_formed = len(id_number) == 18 and id_number[:17].isdigit()
+        born = idnumber.birth_date_of(id_number) if well_formed else None  # a bad one is reported by check_member
         birth = values.get("birth_date")
         if isinstance(birth, PartialDate):
             if born and (born.year, born.month) == (birth.year, birth.month):
