@@ -339,6 +339,10 @@ class _MemberImport(_RosterImport):
         member.status = values.get("status", Status.FULL)
         member.category = values.get("category", Category.ORDINARY)
         check = check_member(member, id_number, today=self.today)
+        if member.category != Category.MOBILE:
+            # check_member clears these on the model; the row's values are what gets written.
+            values.pop("mobile_since", None)
+            values.pop("mobile_place", None)
         for key, messages in check.errors.items():
             for message in messages:
                 self._problem(row.number, key, message, self._cell(row, key))

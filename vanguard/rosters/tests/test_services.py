@@ -129,3 +129,20 @@ def test_problem_workbook_marks_the_bad_cells(city, tmp_path):
     assert "校验码" in marked[3][-1] or "check digit" in marked[3][-1]
     listing = book.get_sheet_by_index(1).to_python()
     assert [row[0] for row in listing[1:]] == [3.0, 4.0]
+
+
+def test_mobile_columns_of_a_non_mobile_member_are_dropped_not_crashing(city, tmp_path):
+    import random
+
+    from vanguard.core import people
+
+    born = datetime.date(1975, 5, 5)
+    rows = [
+        ["姓名", "身份证号", "入党时间", "党员类别", "外出时间", "外出地点"],
+        ["在家", people.id_number(random.Random(4), born, "M"), "2000-07-01", "普通党员", "2020-01-01", "深圳"],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    report = import_members(path=path, organisation=city.branch_a, user=city.secretary_a, commit=True)
+    assert report.committed and report.problem_count == 0
+    member = Member.objects.get(name="在家")
+    assert member.mobile_since is None and member.mobile_place == ""
