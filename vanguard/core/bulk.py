@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connection, models
@@ -23,7 +24,13 @@ def insert_rows(
     auto_now timestamps are filled in as bulk_create would.
     """
     if connection.vendor == "postgresql":
-        return _copy(model, rows, progress, every)
+        with RowStream(model) as stream:
+            made = 0
+            for batch in _batched(rows, every):
+                made += stream.write(batch)
+                if progress:
+                    progress(made)
+        return made
     made = 0
     rows = iter(rows)
     while batch := [model(**row) for row in itertools.islice(rows, every)]:
@@ -34,19 +41,125 @@ def insert_rows(
     return made
 
 
-def _copy(model, rows, progress, every) -> int:
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    now = timezone.now()
-    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
-    defaults = {f.attname: now if f.attname in stamped else f.get_default() for f in fields}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    made = 0
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+def _batched(rows: Iterable, size: int) -> Iterator[list]:
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+class RowStream:
+    """Rows written as they come: one COPY kept open on PostgreSQL, so the server stores rows while
+    Python reads the next ones; bulk_create per call elsewhere.
+
+    `pause()` ends the COPY so that the connection can run a query; the next
+    write opens a new one.
+    """
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        now = timezone.now()
+        stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+        self.attnames = [f.attname for f in fields]
+        self.defaults = {f.attname: now if f.attname in stamped else f.get_default() for f in fields}
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        self.copying = connection.vendor == "postgresql"
+        self._cursor = None
+        self._copy = None
+
+    def __enter__(self) -> RowStream:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.pause()
+        elif self._copy is not None:
+            # Tells the server the COPY failed (it ends the COPY, not the caller's exception), so the
+            # transaction rolls back on a usable connection.
+            with contextlib.suppress(Exception):
+                self._copy_context.__exit__(exc_type, exc, tb)
+            self._cursor.close()
+            self._cursor = self._copy = None
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> int:
+        if not self.copying:
+            objects = [self.model(**row) for row in rows]
+            self.model.objects.bulk_create(objects, batch_size=2000)
+            return len(objects)
+        if self._copy is None:
+            self._cursor = connection.cursor()
+            self._copy_context = self._cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN")
+            self._copy = self._copy_context.__enter__()
+        defaults, attnames, write_row = self.defaults, self.attnames, self._copy.write_row
+        made = 0
         for row in rows:
             values = {**defaults, **row}
-            copy.write_row([values[f.attname] for f in fields])
+            write_row([values[name] for name in attnames])
             made += 1
-            if progress and made % every == 0:
-                progress(made)
-    return made
+        return made
+
+    def pause(self) -> None:
+        """Finish the COPY in progress (if any), so the connection is free for queries."""
+        if self._copy is not None:
+            self._copy_context.__exit__(None, None, None)
+            self._cursor.close()
+            self._cursor = self._copy = None
+
+
+@contextlib.contextmanager
+def indexes_rebuilt_after(model: type[models.Model]) -> Iterator[None]:
+    """PostgreSQL: drop the table's secondary indexes, unique and foreign-key constraints, put them back at the end.
+
+    For loads that at least double a table: building an index from sorted
+    rows once costs a fraction of maintaining it row by row, and one
+    validating query replaces a million foreign-key checks.  Must run inside
+    a transaction: the definitions come from the catalogue and are restored
+    before commit, or vanish with a rollback.  Dropping takes the table's
+    ACCESS EXCLUSIVE lock, so other sessions wait for the transaction.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        # Foreign-key checks this transaction deferred must run now: a table with pending ones cannot change.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY conname",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT i.indisprimary"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        quoted = connection.ops.quote_name(table)
+        for name, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        cursor.execute(f"ANALYZE {quoted}")  # the planner's figures (and estimated_rows) now include the load
+
+
+def estimated_rows(model: type[models.Model]) -> int:
+    """The planner's row estimate on PostgreSQL (no scan); an exact count elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+            (estimate,) = cursor.fetchone()
+        if estimate >= 0:  # -1: never analysed
+            return int(estimate)
+    return model.objects.count()

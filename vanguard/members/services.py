@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +53,11 @@ def reveal_id_number(member: Member) -> str:
     return crypto.decrypt(member.id_number_encrypted) if member.id_number_encrypted else ""
 
 
-def protected_id_columns(value: str) -> dict[str, str]:
-    """The stored columns for a validated ID number: encrypted value, lookup hash, masked form."""
+def protected_id_columns(value: str, lookup_hash: str = "") -> dict[str, str]:
+    """The stored columns for a validated ID number: encrypted value, lookup hash (when not known), masked form."""
     return {
         "id_number_encrypted": crypto.encrypt(value),
-        "id_number_hash": crypto.lookup_hash(value),
+        "id_number_hash": lookup_hash or crypto.lookup_hash(value),
         "id_number_masked": idnumber.mask(value),
     }
 
@@ -71,48 +72,64 @@ class MemberCheck:
     """What the database-free rules found: errors by field, warnings, and the parsed ID number."""
 
     errors: dict[str, list[str]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
     id_number: idnumber.IDNumber | None = None
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What does not block saving (an unknown region code, DOMAIN §1); worded only when asked for."""
+        return self.id_number.warnings if self.id_number is not None else []
+
 
 def check_member(member: Member, id_number: str | None, today: datetime.date | None = None) -> MemberCheck:
     """The rules a member record obeys on its own, without the database (shared by forms, API and imports).
 
+    Clears the mobile fields of non-mobile members.
+    """
+    check = check_member_values(vars(member), id_number, today)
+    if member.category != Category.MOBILE:
+        member.mobile_since = None
+        member.mobile_place = ""
+    return check
+
+
+def check_member_values(
+    values: Mapping[str, Any], id_number: str | None, today: datetime.date | None = None
+) -> MemberCheck:
+    """check_member on plain field values (attribute name → value), as a roster import holds them.
+
     ID number strict and consistent with birth date and sex (DOMAIN §1); no
     future dates; joined at 18 or older; a mobile member has a since-date and
-    a place (seed 002 §4.3).  Clears the mobile fields of non-mobile members.
+    a place (seed 002 §4.3).
     """
     check = MemberCheck()
     today = today or timezone.localdate()
+    birth_date = values.get("birth_date")
     if id_number:
         try:
-            check.id_number = idnumber.parse(id_number, birth_date=member.birth_date, sex=member.gender, today=today)
+            check.id_number = idnumber.parse(id_number, birth_date=birth_date, sex=values.get("gender"), today=today)
         except idnumber.IDNumberError as exc:
             check.add("id_number", str(exc))
-        else:
-            check.warnings.extend(check.id_number.warnings)
-    if member.birth_date and member.birth_date > today:
+    if birth_date and birth_date > today:
         check.add("birth_date", _("The birth date is in the future."))
-    if member.joined_on:
-        if member.joined_on > today:
+    joined_on = values.get("joined_on")
+    if joined_on:
+        if joined_on > today:
             check.add("joined_on", _("The date joined is in the future."))
-        elif member.birth_date and dates.age_on(member.birth_date, member.joined_on) < MIN_JOINING_AGE:
+        elif birth_date and dates.age_on(birth_date, joined_on) < MIN_JOINING_AGE:
             check.add(
                 "joined_on", _("The member would have joined before the age of %(age)d.") % {"age": MIN_JOINING_AGE}
             )
-    if member.category == Category.MOBILE:
-        if not member.mobile_since:
+    if values.get("category") == Category.MOBILE:
+        mobile_since = values.get("mobile_since")
+        if not mobile_since:
             check.add("mobile_since", _("A mobile member needs the date they left."))
-        elif member.mobile_since > today:
+        elif mobile_since > today:
             check.add("mobile_since", _("The date away cannot be in the future."))
-        if not member.mobile_place:
+        if not values.get("mobile_place"):
             check.add("mobile_place", _("A mobile member needs the place where they are."))
-    else:
-        member.mobile_since = None
-        member.mobile_place = ""
     return check
 
 

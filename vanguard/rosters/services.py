@@ -11,8 +11,11 @@ the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import itertools
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,7 +40,6 @@ from vanguard.core.spreadsheets import (
     column_letter,
     fill_merged,
     find_header,
-    is_blank,
     normalise_header,
     open_sheets,
     parse_date,
@@ -45,7 +47,7 @@ from vanguard.core.spreadsheets import (
 )
 from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
-from vanguard.members.services import check_member, protected_id_columns
+from vanguard.members.services import check_member_values, protected_id_columns
 from vanguard.orgs.models import Organisation
 from vanguard.rosters.columns import (
     MEMBER_COLUMN_SPECS,
@@ -60,11 +62,34 @@ from vanguard.rosters.columns import (
 BATCH_SIZE = 2000
 KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad rows stay in bounded memory
 KEEP_CHANGES = 500
+# A load at least this big into a member table no bigger than the file rebuilds the indexes afterwards.
+BULK_LOAD_MIN_ROWS = 100_000
 MEMBER_FIELDS = (
     "name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
     "mobile_since", "mobile_place", "work_unit", "post", "phone",
 )  # fmt: skip
 DATE_FIELDS = {"birth_date", "joined_on", "mobile_since"}
+
+
+def _read_date(raw: object) -> datetime.date | PartialDate | None:
+    kind = type(raw)
+    if kind is datetime.date:  # a date cell, the usual case: nothing to parse
+        return raw
+    if kind is datetime.datetime:
+        return raw.date()
+    return parse_date(raw)
+
+
+def _read_text(raw: object, *, limit: int | None, squash: bool) -> str:
+    if type(raw) is str and (raw.isascii() or unicodedata.is_normalized("NFKC", raw)):
+        value = raw.strip()  # what text() returns for these, without normalising again
+    else:
+        value = text(raw)
+    if squash and not value.isalnum():
+        value = "".join(value.split())  # '张  三' padded to line up two-character names
+    if limit and len(value) > limit:
+        raise CellError(_("Longer than %(limit)d characters.") % {"limit": limit})
+    return value
 
 
 @dataclass
@@ -215,6 +240,7 @@ class _RosterImport:
         if missing:
             return
         total = sheet.total_rows
+        self.prepare(total, write)
         batch: list = []
         for row in rows:
             report.rows_read += 1
@@ -233,6 +259,9 @@ class _RosterImport:
         self.finish(write)
         if progress:
             progress(total, total)
+
+    def prepare(self, total_rows: int, write: bool) -> None:
+        """Set-up once the header is known, before the first row."""
 
     def parse(self, row: SheetRow):
         raise NotImplementedError
@@ -261,10 +290,15 @@ class _RosterImport:
     @staticmethod
     def _skip(row: SheetRow) -> bool:
         """Blank rows, and the 合计 (total) row offices add at the end."""
-        if is_blank(row.cells):
-            return True
-        first = next((text(c) for c in row.cells if text(c)), "")
-        return normalise_header(first) in TOTAL_ROW_WORDS
+        for cell in row.cells:
+            if cell is None or cell == "":
+                continue
+            if type(cell) is not str:
+                return False  # a number or date first (序号 1, 2, 3…): a member's row
+            first = text(cell)
+            if first:
+                return normalise_header(first) in TOTAL_ROW_WORDS
+        return True
 
     def _label(self, key: str) -> str:
         return self.report.columns.get(key) or header_label(self.specs, key)
@@ -301,70 +335,93 @@ class _MemberImport(_RosterImport):
 
     def __init__(self, *args):
         super().__init__(*args)
+        self.cleanup = contextlib.ExitStack()
+        self.stream: bulk.RowStream | None = None
+        self.known: dict[str, int] | None = None  # lookup hash → pk of every member, during a bulk load
         self.seen_hashes: dict[str, int] = {}  # lookup hash → first row, for in-file duplicates
         self.orgs_by_code: dict[str, Organisation] | None = None
         self.orgs_by_name: dict[str, list[Organisation]] | None = None
         # Applied once at the end: a million-row import touches each tally row once, not per batch.
         self.tally_deltas: Counter[tuple[str, str, str]] = Counter()
 
+    def prepare(self, total_rows: int, write: bool) -> None:
+        """Readers for the columns present; on a big first load into PostgreSQL, indexes rebuilt at the end."""
+        if write:
+            self.stream = self.cleanup.enter_context(bulk.RowStream(Member))
+            if connection.vendor == "postgresql" and total_rows >= BULK_LOAD_MIN_ROWS:
+                if bulk.estimated_rows(Member) <= total_rows:
+                    # Held in memory (at most as many as the file's rows), since the hash index is about to go.
+                    self.known = dict(
+                        Member.objects.filter(id_number_hash__isnull=False).values_list("id_number_hash", "pk")
+                    )
+                    self.cleanup.enter_context(bulk.indexes_rebuilt_after(Member))
+        # One reader per column present, so each row costs a few dictionary lookups per cell.
+        self.readers = [(key, self.positions[key], self._reader(key)) for key in MEMBER_FIELDS if key in self.positions]
+        self.id_position = self.positions["id_number"]
+        self.by_root = "organisation_code" not in self.positions and "organisation_name" not in self.positions
+        self.id_letter = self.report.column_letters.get("id_number", "")
+
     def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
+        cells = row.cells
+        width = len(cells)
         values: dict[str, Any] = {}
         unreadable: set[str] = set()  # reported once; not "empty" as well
-        for key in MEMBER_FIELDS:
-            if key not in self.positions:
+        for key, position, read in self.readers:
+            raw = cells[position] if position < width else ""
+            if raw is None or raw == "":
                 continue
-            raw = self._cell(row, key)
             try:
-                value = self._value(key, raw)
+                value = read(raw)
             except CellError as exc:
                 self._problem(row.number, key, str(exc), raw)
                 unreadable.add(key)
                 continue
-            if value not in ("", None):
+            if value is not None and value != "":
                 values[key] = value
-        id_number = idnumber.normalise(text(self._cell(row, "id_number")))
+        id_number = idnumber.normalise(text(cells[self.id_position]) if self.id_position < width else "")
         self._fill_from_id(row, values, id_number)
         for key in ("name", "joined_on", "id_number"):
             if key in unreadable or key == "id_number" and id_number or values.get(key) not in (None, ""):
                 continue
             self._problem(row.number, key, _("This required field is empty."))
-        organisation = self._organisation(row)
+        organisation = self.root if self.by_root else self._organisation(row)
         if self.report.problem_count > before or organisation is None:
             return None
-        member = Member(
-            organisation=organisation,
-            **{k: v for k, v in values.items()},
-        )
-        member.status = values.get("status", Status.FULL)
-        member.category = values.get("category", Category.ORDINARY)
-        check = check_member(member, id_number, today=self.today)
-        if member.category != Category.MOBILE:
-            # check_member clears these on the model; the row's values are what gets written.
+        values.setdefault("category", Category.ORDINARY)
+        check = check_member_values(values, id_number, today=self.today)
+        if values["category"] != Category.MOBILE:
+            # The check constraint allows these only on mobile members; other rosters fill them in anyway.
             values.pop("mobile_since", None)
             values.pop("mobile_place", None)
         for key, messages in check.errors.items():
             for message in messages:
                 self._problem(row.number, key, message, self._cell(row, key))
-        for message in check.warnings:
-            self.report.add_warning(
-                Problem(row.number, self.report.column_letters.get("id_number", ""), self._label("id_number"), message)
-            )
+        if check.id_number is not None and not check.id_number.region_known:
+            report = self.report
+            report.warning_count += 1
+            if len(report.warnings) < KEEP_PROBLEMS:
+                for message in check.warnings:
+                    report.warnings.append(Problem(row.number, self.id_letter, self._label("id_number"), message))
         if check.errors:
             return None
         return _Candidate(row.number, organisation, values, check.id_number.value)
 
-    def _value(self, key: str, raw: object) -> Any:
+    def _reader(self, key: str) -> Callable[[object], Any]:
         if key in DATE_FIELDS:
-            return parse_date(raw)
+            return _read_date
         if key in ("gender", "status", "category", "education"):
-            return self._choice(key, raw)
-        value = text(raw)
-        if key == "name":
-            value = "".join(value.split())  # '张  三' padded to line up two-character names
+            return functools.partial(self._read_choice, key, {})
         limit = Member._meta.get_field(key).max_length
-        if limit and len(value) > limit:
-            raise CellError(_("Longer than %(limit)d characters.") % {"limit": limit})
+        return functools.partial(_read_text, limit=limit, squash=key == "name")
+
+    def _read_choice(self, key: str, seen: dict[object, str], raw: object) -> str:
+        # Choice cells repeat on every row (男, 正式党员): remember each spelling once read.
+        value = seen.get(raw)
+        if value is None:
+            value = self._choice(key, raw)
+            if len(seen) < 1000:
+                seen[raw] = value
         return value
 
     def _fill_from_id(self, row: SheetRow, values: dict[str, Any], id_number: str) -> None:
@@ -435,12 +492,10 @@ class _MemberImport(_RosterImport):
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
+        lookup_hash = crypto.lookup_hash
         for candidate in batch:
-            candidate.id_hash = crypto.lookup_hash(candidate.id_number)
-        existing = {
-            m.id_number_hash: m
-            for m in Member.objects.filter(id_number_hash__in=[c.id_hash for c in batch]).select_related("organisation")
-        }
+            candidate.id_hash = lookup_hash(candidate.id_number)
+        existing = self._existing([c.id_hash for c in batch])
         creates: list[dict[str, Any]] = []
         updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]] = []
         for candidate in batch:
@@ -477,12 +532,37 @@ class _MemberImport(_RosterImport):
         self.report.created += len(creates)
         self.report.updated += len(updates)
         if write and self.report.ok:
-            bulk.insert_rows(Member, creates)
-            self._apply_updates(updates)
+            self.stream.write(creates)
+            if updates:
+                self.stream.pause()
+                self._apply_updates(updates)
+            deltas = self.tally_deltas
             for row in creates:
-                self.tally_deltas[(row["org_path"], row["category"], row["status"])] += 1
+                deltas[(row["org_path"], row["category"], row["status"])] += 1
+
+    def _existing(self, hashes: list[str]) -> dict[str, Member]:
+        """The members already holding these ID numbers, by lookup hash."""
+        members = Member.objects.select_related("organisation").order_by()
+        if self.known is not None:
+            pks = [self.known[h] for h in hashes if h in self.known]
+            if not pks:
+                return {}
+            members = members.filter(pk__in=pks)
+        else:
+            members = members.filter(id_number_hash__in=hashes)
+        if self.stream is not None:
+            self.stream.pause()
+        return {m.id_number_hash: m for m in members}
+
+    def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
+        with self.cleanup:
+            super().run(path, limits, progress, write)
+            if write and not self.report.ok:
+                raise _Abort  # before rebuilding any index for a transaction that is rolled back anyway
 
     def finish(self, write: bool) -> None:
+        if self.stream is not None:
+            self.stream.pause()
         if write and self.report.ok:
             tallies.adjust(self.tally_deltas)
 
@@ -491,7 +571,7 @@ class _MemberImport(_RosterImport):
         row.update(candidate.values)
         row.setdefault("status", Status.FULL)
         row.setdefault("category", Category.ORDINARY)
-        row.update(protected_id_columns(candidate.id_number))
+        row.update(protected_id_columns(candidate.id_number, candidate.id_hash))
         return row
 
     def _diff(self, member: Member, values: dict[str, Any]) -> dict[str, list[str]]:

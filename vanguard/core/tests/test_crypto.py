@@ -29,3 +29,13 @@ def test_lookup_hash_is_keyed_and_deterministic():
     assert ours == crypto.lookup_hash(value) and len(ours) == 64
     with override_settings(FIELD_ENCRYPTION_KEY="another key"):
         assert crypto.lookup_hash(value) != ours
+
+
+def test_lookup_hash_is_hmac_sha256_under_the_derived_key(settings):
+    import hashlib
+    import hmac
+
+    settings.FIELD_ENCRYPTION_KEY = "another key"
+    key = crypto._derive(b"vanguard-lookup", "another key")
+    for value in ["11010519491231002X", "", "身份证"]:
+        assert crypto.lookup_hash(value) == hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
