@@ -45,9 +45,7 @@ def _hmac_pads(key_material: str) -> tuple:
 
 
 def encrypt(plaintext: str) -> str:
-    nonce = os.urandom(12)
-    sealed = _cipher(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, plaintext.encode(), None)
-    return VERSION + base64.b64encode(nonce + sealed).decode()
+    return encrypt_many([plaintext])[0]
 
 
 def decrypt(token: str) -> str:
@@ -60,11 +58,29 @@ def decrypt(token: str) -> str:
         raise ValueError("cannot decrypt: wrong VANGUARD_FIELD_KEY or corrupted value") from exc
 
 
+def encrypt_many(plaintexts: list[str]) -> list[str]:
+    """encrypt() for a batch: the key is looked up once, and the nonces drawn in one call."""
+    seal = _cipher(settings.FIELD_ENCRYPTION_KEY).encrypt
+    nonces = os.urandom(12 * len(plaintexts))
+    return [
+        VERSION + base64.b64encode(nonces[i : i + 12] + seal(nonces[i : i + 12], text.encode(), None)).decode()
+        for i, text in zip(range(0, len(nonces), 12), plaintexts, strict=True)
+    ]
+
+
+def lookup_hash_many(plaintexts: list[str]) -> list[str]:
+    """lookup_hash() for a batch, with the key looked up once."""
+    inner_pad, outer_pad = _hmac_pads(settings.FIELD_ENCRYPTION_KEY)
+    hashes = []
+    for text in plaintexts:
+        inner = inner_pad.copy()
+        inner.update(text.encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        hashes.append(outer.hexdigest())
+    return hashes
+
+
 def lookup_hash(plaintext: str) -> str:
     """Deterministic keyed hash for exact-value search (hex, 64 characters)."""
-    inner_pad, outer_pad = _hmac_pads(settings.FIELD_ENCRYPTION_KEY)
-    inner = inner_pad.copy()
-    inner.update(plaintext.encode())
-    outer = outer_pad.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()
+    return lookup_hash_many([plaintext])[0]

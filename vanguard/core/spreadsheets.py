@@ -66,7 +66,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
     number: int  # as the spreadsheet shows it, from 1
     cells: list  # values as read: str, float, int, bool, date, datetime, timedelta; "" when empty
@@ -177,17 +177,19 @@ def _each_sheet(workbook, names: list[str], limits: Limits, ods_path: Path | Non
 
 def _calamine_rows(sheet, first_column: int, limits: Limits) -> Iterator[SheetRow]:
     pad = [""] * first_column
-    for index, cells in enumerate(sheet.iter_rows()):
+    for index, cells in enumerate(sheet.iter_rows(), start=1):
         # calamine trims leading empty columns but not leading empty rows.
-        yield SheetRow(index + 1, _checked(pad + list(cells), index + 1, limits))
+        yield SheetRow(index, _checked(pad + cells if pad else cells, index, limits))
 
 
 def _checked(cells: list, number: int, limits: Limits) -> list:
-    for position, value in enumerate(cells):
-        if isinstance(value, str) and len(value) > limits.max_cell_chars:
+    limit = limits.max_cell_chars
+    for value in cells:
+        if type(value) is str and len(value) > limit:
+            position = next(i for i, v in enumerate(cells) if isinstance(v, str) and len(v) > limit)
             raise SpreadsheetError(
                 _("Cell %(cell)s holds %(count)d characters; a roster cell holds at most %(limit)d.")
-                % {"cell": f"{column_letter(position)}{number}", "count": len(value), "limit": limits.max_cell_chars}
+                % {"cell": f"{column_letter(position)}{number}", "count": len(cells[position]), "limit": limit}
             )
     return cells
 
@@ -312,6 +314,8 @@ def fill_merged(rows: Iterator[SheetRow], merged: list) -> Iterator[SheetRow]:
     for (r0, c0), (r1, c1) in merged:
         by_start.setdefault(r0 + 1, []).append((r1 + 1, c0, c1))
     active: list[tuple[int, int, int, object]] = []  # (last row, first col, last col, value)
+    last_start = max(by_start)
+    rows = iter(rows)
     for row in rows:
         for last_row, c0, c1 in by_start.get(row.number, ()):
             value = row.cells[c0] if c0 < len(row.cells) else ""
@@ -324,6 +328,9 @@ def fill_merged(rows: Iterator[SheetRow], merged: list) -> Iterator[SheetRow]:
                 if row.cells[col] in ("", None):
                     row.cells[col] = value
         yield row
+        if not active and row.number >= last_start:
+            break  # past the last merged range (usually the title): the rest go through untouched
+    yield from rows
 
 
 # --- cell values -----------------------------------------------------------

@@ -53,13 +53,18 @@ def reveal_id_number(member: Member) -> str:
     return crypto.decrypt(member.id_number_encrypted) if member.id_number_encrypted else ""
 
 
-def protected_id_columns(value: str, lookup_hash: str = "") -> dict[str, str]:
-    """The stored columns for a validated ID number: encrypted value, lookup hash (when not known), masked form."""
-    return {
-        "id_number_encrypted": crypto.encrypt(value),
-        "id_number_hash": lookup_hash or crypto.lookup_hash(value),
-        "id_number_masked": idnumber.mask(value),
-    }
+def protected_id_columns(value: str) -> dict[str, str]:
+    """The stored columns for a validated ID number: encrypted value, lookup hash, masked form."""
+    return protected_id_columns_many([value])[0]
+
+
+def protected_id_columns_many(values: list[str], lookup_hashes: list[str] | None = None) -> list[dict[str, str]]:
+    """protected_id_columns for a batch (an import's), reusing lookup hashes already computed."""
+    hashes = lookup_hashes if lookup_hashes is not None else crypto.lookup_hash_many(values)
+    return [
+        {"id_number_encrypted": sealed, "id_number_hash": digest, "id_number_masked": idnumber.mask(value)}
+        for value, sealed, digest in zip(values, crypto.encrypt_many(values), hashes, strict=True)
+    ]
 
 
 def protect_id_number(member: Member, value: str) -> None:

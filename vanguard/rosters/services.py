@@ -47,7 +47,7 @@ from vanguard.core.spreadsheets import (
 )
 from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
-from vanguard.members.services import check_member_values, protected_id_columns
+from vanguard.members.services import check_member_values, protected_id_columns_many
 from vanguard.orgs.models import Organisation
 from vanguard.rosters.columns import (
     MEMBER_COLUMN_SPECS,
@@ -157,7 +157,7 @@ class _Abort(Exception):
     """Raised inside the commit transaction to roll it back."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     row: int
     organisation: Organisation
@@ -492,11 +492,10 @@ class _MemberImport(_RosterImport):
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
-        lookup_hash = crypto.lookup_hash
-        for candidate in batch:
-            candidate.id_hash = lookup_hash(candidate.id_number)
+        for candidate, digest in zip(batch, crypto.lookup_hash_many([c.id_number for c in batch]), strict=True):
+            candidate.id_hash = digest
         existing = self._existing([c.id_hash for c in batch])
-        creates: list[dict[str, Any]] = []
+        new: list[_Candidate] = []
         updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]] = []
         for candidate in batch:
             first = self.seen_hashes.setdefault(candidate.id_hash, candidate.row)
@@ -507,7 +506,7 @@ class _MemberImport(_RosterImport):
                 continue
             member = existing.get(candidate.id_hash)
             if member is None:
-                creates.append(self._new_row(candidate))
+                new.append(candidate)
                 continue
             if member.organisation_id != candidate.organisation.pk:
                 where = (
@@ -529,16 +528,17 @@ class _MemberImport(_RosterImport):
                     self.report.changes.append(Change(candidate.row, member.name, changed))
             else:
                 self.report.unchanged += 1
-        self.report.created += len(creates)
+        self.report.created += len(new)
         self.report.updated += len(updates)
         if write and self.report.ok:
+            creates = self._new_rows(new)  # encrypted only when written
             self.stream.write(creates)
             if updates:
                 self.stream.pause()
                 self._apply_updates(updates)
             deltas = self.tally_deltas
             for row in creates:
-                deltas[(row["org_path"], row["category"], row["status"])] += 1
+                deltas[(row["org_path"], row["category"], row.get("status", Status.FULL))] += 1
 
     def _existing(self, hashes: list[str]) -> dict[str, Member]:
         """The members already holding these ID numbers, by lookup hash."""
@@ -566,13 +566,17 @@ class _MemberImport(_RosterImport):
         if write and self.report.ok:
             tallies.adjust(self.tally_deltas)
 
-    def _new_row(self, candidate: _Candidate) -> dict[str, Any]:
-        row = {"organisation_id": candidate.organisation.pk, "org_path": candidate.organisation.path}
-        row.update(candidate.values)
-        row.setdefault("status", Status.FULL)
-        row.setdefault("category", Category.ORDINARY)
-        row.update(protected_id_columns(candidate.id_number, candidate.id_hash))
-        return row
+    def _new_rows(self, candidates: list[_Candidate]) -> list[dict[str, Any]]:
+        """The rows to insert: each candidate's values, completed in place (they are not needed again)."""
+        protected = protected_id_columns_many([c.id_number for c in candidates], [c.id_hash for c in candidates])
+        rows = []
+        for candidate, columns in zip(candidates, protected, strict=True):
+            row = candidate.values
+            row["organisation_id"] = candidate.organisation.pk
+            row["org_path"] = candidate.organisation.path
+            row.update(columns)
+            rows.append(row)
+        return rows
 
     def _diff(self, member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
         # A blank cell never erases what is stored: a roster without phones must not wipe them.
