@@ -112,25 +112,32 @@ class RowStream:
             self._cursor = self._copy = None
 
     def write(self, rows: Iterable[dict[str, Any]]) -> int:
+        return self.write_prepared([self.prepare(row) for row in rows])
+
+    def prepare(self, row: dict[str, Any]) -> Any:
+        """The row as write_prepared takes it: a COPY line on PostgreSQL, the dict itself elsewhere.
+
+        Needs no database, so another process can prepare rows for this stream.
+        """
         if not self.copying:
-            objects = [self.model(**row) for row in rows]
-            self.model.objects.bulk_create(objects, batch_size=2000)
-            return len(objects)
+            return row
+        get, absent, text = row.get, _ABSENT, copy_text
+        return "\t".join(
+            [default if (v := get(name, absent)) is absent else text(v) for name, default in self.defaults]
+        )
+
+    def write_prepared(self, items: list[Any]) -> int:
+        if not items:
+            return 0
+        if not self.copying:
+            self.model.objects.bulk_create([self.model(**row) for row in items], batch_size=2000)
+            return len(items)
         if self._copy is None:
             self._cursor = connection.cursor()
             self._copy_context = self._cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN")
             self._copy = self._copy_context.__enter__()
-        defaults, absent, text = self.defaults, _ABSENT, copy_text
-        lines = []
-        for row in rows:
-            get = row.get
-            lines.append(
-                "\t".join([default if (v := get(name, absent)) is absent else text(v) for name, default in defaults])
-            )
-        if lines:
-            lines.append("")
-            self._copy.write("\n".join(lines).encode())
-        return len(lines) - 1 if lines else 0
+        self._copy.write(("\n".join(items) + "\n").encode())
+        return len(items)
 
     def pause(self) -> None:
         """Finish the COPY in progress (if any), so the connection is free for queries."""

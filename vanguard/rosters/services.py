@@ -49,6 +49,7 @@ from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
 from vanguard.members.services import check_member_values, protected_id_columns_many
 from vanguard.orgs.models import Organisation
+from vanguard.rosters import parallel
 from vanguard.rosters.columns import (
     MEMBER_COLUMN_SPECS,
     ORGANISATION_COLUMN_SPECS,
@@ -164,6 +165,7 @@ class _Candidate:
     values: dict[str, Any]  # parsed member fields present in the file
     id_number: str
     id_hash: str = ""
+    prepared: Any = None  # the row for RowStream.write_prepared, made by the forked reader
 
 
 def import_members(
@@ -241,6 +243,21 @@ class _RosterImport:
             return
         total = sheet.total_rows
         self.prepare(total, write)
+        self.consume(rows, total, progress, write)
+        self.finish(write)
+        if progress:
+            progress(total, total)
+
+    def consume(self, rows: Iterator[SheetRow], total: int, progress, write: bool) -> None:
+        """Parse the rows and settle them batch by batch, in row order."""
+        for batch in self.parsed_batches(rows):
+            self.settle(batch, write)
+            if progress and batch:
+                progress(batch[-1].row, total)
+
+    def parsed_batches(self, rows: Iterator[SheetRow]) -> Iterator[list]:
+        """Candidates of BATCH_SIZE rows at a time (the last batch may be shorter or empty)."""
+        report = self.report
         batch: list = []
         for row in rows:
             report.rows_read += 1
@@ -250,15 +267,10 @@ class _RosterImport:
             candidate = self.parse(row)
             if candidate is not None:
                 batch.append(candidate)
-            if len(batch) >= BATCH_SIZE:
-                self.settle(batch, write)
-                batch = []
-                if progress:
-                    progress(row.number, total)
-        self.settle(batch, write)
-        self.finish(write)
-        if progress:
-            progress(total, total)
+                if len(batch) >= BATCH_SIZE:
+                    yield batch
+                    batch = []
+        yield batch
 
     def prepare(self, total_rows: int, write: bool) -> None:
         """Set-up once the header is known, before the first row."""
@@ -360,6 +372,64 @@ class _MemberImport(_RosterImport):
         self.id_position = self.positions["id_number"]
         self.by_root = "organisation_code" not in self.positions and "organisation_name" not in self.positions
         self.id_letter = self.report.column_letters.get("id_number", "")
+        self.orgs_by_pk = {self.root.pk: self.root}
+        if not self.by_root:
+            self._load_organisations()  # now: a forked reader must not query the database
+            self.orgs_by_pk.update((org.pk, org) for org in self.orgs_by_code.values())
+            self.orgs_by_pk.update((org.pk, org) for orgs in self.orgs_by_name.values() for org in orgs)
+
+    # -- on two cores ---------------------------------------------------------
+
+    def consume(self, rows: Iterator[SheetRow], total: int, progress, write: bool) -> None:
+        """A big sheet is checked by two processes (see parallel.py); the database sees rows in order."""
+        if not parallel.worthwhile(total):
+            super().consume(rows, total, progress, write)
+            return
+        last = parallel.split_row(self.report.header_row, total)
+        with parallel.ForkedReader(self, rows, last, write) as reader:
+            super().consume(parallel.until(rows, last), total, progress, write)
+            for kind, payload in reader.results():
+                if kind == "report":
+                    self._merge_child_report(payload)
+                    continue
+                batch = [
+                    _Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared)
+                    for row, org_pk, values, id_number, id_hash, prepared in payload
+                ]
+                self.settle(batch, write)
+                if progress and batch:
+                    progress(batch[-1].row, total)
+
+    def child_batches(self, rows: Iterator[SheetRow], write: bool) -> Iterator[list[tuple]]:
+        """In the forked reader: checked rows with their lookup hashes and, when writing, their stored rows."""
+        report = self.report
+        report.problems, report.warnings = [], []
+        report.problem_count = report.warning_count = report.rows_read = report.skipped = 0
+        for batch in self.parsed_batches(rows):
+            hashes = crypto.lookup_hash_many([c.id_number for c in batch])
+            prepared = self._stored_rows(batch, hashes, copy=True) if write else [None] * len(batch)
+            yield [
+                (c.row, c.organisation.pk, c.values, c.id_number, digest, item)
+                for c, digest, item in zip(batch, hashes, prepared, strict=True)
+            ]
+
+    def child_report(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "problems": r.problems, "problem_count": r.problem_count, "warnings": r.warnings,
+            "warning_count": r.warning_count, "rows_read": r.rows_read, "skipped": r.skipped,
+        }  # fmt: skip
+
+    def _merge_child_report(self, child: dict[str, Any]) -> None:
+        report = self.report
+        for problem in child["problems"]:
+            report.add_problem(problem)
+        report.problem_count += child["problem_count"] - len(child["problems"])
+        room = max(0, KEEP_PROBLEMS - len(report.warnings))
+        report.warnings.extend(child["warnings"][:room])
+        report.warning_count += child["warning_count"]
+        report.rows_read += child["rows_read"]
+        report.skipped += child["skipped"]
 
     def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
@@ -492,7 +562,8 @@ class _MemberImport(_RosterImport):
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
-        for candidate, digest in zip(batch, crypto.lookup_hash_many([c.id_number for c in batch]), strict=True):
+        fresh = [c for c in batch if not c.id_hash]  # the forked reader's come hashed already
+        for candidate, digest in zip(fresh, crypto.lookup_hash_many([c.id_number for c in fresh]), strict=True):
             candidate.id_hash = digest
         existing = self._existing([c.id_hash for c in batch])
         new: list[_Candidate] = []
@@ -531,14 +602,15 @@ class _MemberImport(_RosterImport):
         self.report.created += len(new)
         self.report.updated += len(updates)
         if write and self.report.ok:
-            creates = self._new_rows(new)  # encrypted only when written
-            self.stream.write(creates)
+            unprepared = [c for c in new if c.prepared is None]
+            stored = iter(self._stored_rows(unprepared, [c.id_hash for c in unprepared]))  # encrypted only now
+            self.stream.write_prepared([c.prepared if c.prepared is not None else next(stored) for c in new])
             if updates:
                 self.stream.pause()
                 self._apply_updates(updates)
             deltas = self.tally_deltas
-            for row in creates:
-                deltas[(row["org_path"], row["category"], row.get("status", Status.FULL))] += 1
+            for c in new:
+                deltas[(c.organisation.path, c.values["category"], c.values.get("status", Status.FULL))] += 1
 
     def _existing(self, hashes: list[str]) -> dict[str, Member]:
         """The members already holding these ID numbers, by lookup hash."""
@@ -566,16 +638,16 @@ class _MemberImport(_RosterImport):
         if write and self.report.ok:
             tallies.adjust(self.tally_deltas)
 
-    def _new_rows(self, candidates: list[_Candidate]) -> list[dict[str, Any]]:
-        """The rows to insert: each candidate's values, completed in place (they are not needed again)."""
-        protected = protected_id_columns_many([c.id_number for c in candidates], [c.id_hash for c in candidates])
+    def _stored_rows(self, candidates: list[_Candidate], hashes: list[str], *, copy: bool = False) -> list[Any]:
+        """What RowStream writes for each new member; `copy` leaves the candidates' values untouched."""
+        protected = protected_id_columns_many([c.id_number for c in candidates], hashes)
         rows = []
         for candidate, columns in zip(candidates, protected, strict=True):
-            row = candidate.values
+            row = dict(candidate.values) if copy else candidate.values
             row["organisation_id"] = candidate.organisation.pk
             row["org_path"] = candidate.organisation.path
             row.update(columns)
-            rows.append(row)
+            rows.append(self.stream.prepare(row))
         return rows
 
     def _diff(self, member: Member, values: dict[str, Any]) -> dict[str, list[str]]:

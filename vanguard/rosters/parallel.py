@@ -1,0 +1,116 @@
+"""Reading a big roster on two cores: a forked child checks the second part of the sheet.
+
+Python runs one thread at a time, and checking a member row (ID number,
+dates, hashing, encryption, the COPY line) costs tens of microseconds: a
+million-row roster is a minute of it on one core.  Once calamine has loaded
+the sheet, the process forks, so both processes hold the loaded sheet without
+reading the file twice.  The parent parses and settles the rows up to the
+split as before, writing them to the database; the child parses the rest,
+hashes and encrypts them and formats their rows, writing each batch to a
+temporary file.  The parent then settles the child's batches in row order
+(database lookups, duplicates within the file, writing), so the outcome is
+the one a single process gives: the same problems, rows and order.
+
+The child never touches the database: its connection's socket is the
+parent's.  The organisations it may need are loaded before the fork, and it
+leaves with os._exit, so no finaliser of the parent's objects runs twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import tempfile
+import traceback
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from vanguard.core.spreadsheets import SheetRow, SpreadsheetError
+
+MIN_ROWS = 50_000  # below this the fork and the hand-over cost more than they save
+CHILD_SHARE = 0.5  # of the rows after the header; the parent also writes the child's rows
+
+
+def worthwhile(total_rows: int) -> bool:
+    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and total_rows >= MIN_ROWS
+
+
+def split_row(first_row: int, total_rows: int) -> int:
+    """The last row the parent reads itself."""
+    return first_row + int((total_rows - first_row) * (1 - CHILD_SHARE))
+
+
+def until(rows: Iterable[SheetRow], last: int) -> Iterator[SheetRow]:
+    for row in rows:
+        if row.number > last:
+            return
+        yield row
+
+
+class ParallelReadError(RuntimeError):
+    """The child reading the second part of the sheet failed; the import is rolled back."""
+
+
+class ForkedReader:
+    """`with ForkedReader(importer, rows, last, write) as reader:` forks; the child reads rows after `last`.
+
+    The importer provides `child_batches(rows, write)`, which runs in the child
+    and yields picklable batches, and `child_report()`, what the child found
+    besides (problems, counts).
+    """
+
+    def __init__(self, importer: Any, rows: Iterable[SheetRow], last: int, write: bool):
+        self.file = tempfile.TemporaryFile(prefix="vanguard-import-")
+        self.pid = os.fork()
+        if self.pid == 0:
+            self._child(importer, rows, last, write)  # never returns
+
+    def _child(self, importer: Any, rows: Iterable[SheetRow], last: int, write: bool) -> None:
+        status = 0
+        try:
+            mine = (row for row in rows if row.number > last)
+            for batch in importer.child_batches(mine, write):
+                pickle.dump(("batch", batch), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(("report", importer.child_report()), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        except SpreadsheetError as exc:
+            pickle.dump(("unreadable", str(exc)), self.file)
+        except BaseException:  # noqa: BLE001 - everything goes to the parent, which raises it
+            pickle.dump(("crash", traceback.format_exc()), self.file)
+            status = 1
+        finally:
+            with contextlib.suppress(BaseException):
+                self.file.flush()
+            os._exit(status)
+
+    def __enter__(self) -> ForkedReader:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.pid:
+            # The parent failed before collecting the child: stop it and reap it.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.file.close()
+
+    def results(self) -> Iterator[tuple[str, Any]]:
+        """Wait for the child, then its ("batch", …) records in row order and finally ("report", …)."""
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        self.file.seek(0)
+        while True:
+            try:
+                kind, payload = pickle.load(self.file)
+            except EOFError:
+                break
+            if kind == "unreadable":
+                raise SpreadsheetError(payload)
+            if kind == "crash":
+                raise ParallelReadError(f"reading the second part of the sheet failed:\n{payload}")
+            yield kind, payload
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise ParallelReadError(f"the reading process ended with status {os.waitstatus_to_exitcode(status)}")
