@@ -78,6 +78,8 @@ class Sheet:
     rows: Iterator[SheetRow]
     total_rows: int  # upper bound, for progress
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # The rows come from memory, not from an open file whose offset a forked process would share.
+    in_memory: bool = False
 
 
 def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
@@ -172,6 +174,7 @@ def _each_sheet(workbook, names: list[str], limits: Limits, ods_path: Path | Non
             rows=_calamine_rows(sheet, first_column, limits),
             total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
             merged=merged,
+            in_memory=True,
         )
 
 

@@ -242,6 +242,7 @@ class _RosterImport:
         if missing:
             return
         total = sheet.total_rows
+        self.sheet = sheet
         self.prepare(total, write)
         self.consume(rows, total, progress, write)
         self.finish(write)
@@ -382,7 +383,7 @@ class _MemberImport(_RosterImport):
 
     def consume(self, rows: Iterator[SheetRow], total: int, progress, write: bool) -> None:
         """A big sheet is checked by two processes (see parallel.py); the database sees rows in order."""
-        if not parallel.worthwhile(total):
+        if not (self.sheet.in_memory and parallel.worthwhile(total)):
             super().consume(rows, total, progress, write)
             return
         last = parallel.split_row(self.report.header_row, total)

@@ -42,13 +42,21 @@ def forking(monkeypatch):
     return splits
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "csv-gb18030"])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 @pytest.mark.parametrize("kind", ["bad", "fixed"])
-def test_two_processes_report_what_one_does(city, monkeypatch, fmt, kind):
-    alone = run(city, fixture(kind, fmt), commit=False)
-    monkeypatch.setattr(parallel, "MIN_ROWS", 1)
+def test_two_processes_report_what_one_does(city, forking, fmt, kind):
     together = run(city, fixture(kind, fmt), commit=False)
+    assert forking
+    parallel.MIN_ROWS = 10**9  # restored by monkeypatch
+    alone = run(city, fixture(kind, fmt), commit=False)
+    assert len(forking) == 1
     assert comparable(together) == comparable(alone)
+
+
+def test_csv_is_read_by_one_process(city, forking):
+    """A CSV file streams from an open file, whose offset a forked child would share."""
+    report = run(city, fixture("bad", "csv-utf8"), commit=False)
+    assert not forking and {p.row for p in report.problems} == set(BAD_ROWS)
 
 
 def test_the_child_half_holds_bad_rows(city, forking):
