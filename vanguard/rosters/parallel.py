@@ -14,6 +14,11 @@ the one a single process gives: the same problems, rows and order.
 The child never touches the database: its connection's socket is the
 parent's.  The organisations it may need are loaded before the fork, and it
 leaves with os._exit, so no finaliser of the parent's objects runs twice.
+Only a single-threaded process forks (the task worker, Celery's pool
+processes, the management command): a lock held by another thread at the
+fork would stay locked in the child for ever.  Elsewhere, and for CSV files
+(read from an open file, whose offset the child would share), one process
+reads everything.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import pickle
 import signal
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -34,7 +40,11 @@ CHILD_SHARE = 0.5  # of the rows after the header; the parent also writes the ch
 
 
 def worthwhile(total_rows: int) -> bool:
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and total_rows >= MIN_ROWS
+    return total_rows >= MIN_ROWS and hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and single_threaded()
+
+
+def single_threaded() -> bool:
+    return threading.active_count() == 1
 
 
 def split_row(first_row: int, total_rows: int) -> int:

@@ -31,6 +31,8 @@ def comparable(report) -> dict:
 def forking(monkeypatch):
     """Every import forks; returns the list of split rows used."""
     monkeypatch.setattr(parallel, "MIN_ROWS", 1)
+    # pytest-xdist's workers run a thread of their own; nothing here takes a lock another thread holds.
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
     splits = []
     real = parallel.split_row
 
@@ -51,6 +53,15 @@ def test_two_processes_report_what_one_does(city, forking, fmt, kind):
     alone = run(city, fixture(kind, fmt), commit=False)
     assert len(forking) == 1
     assert comparable(together) == comparable(alone)
+
+
+def test_a_process_with_other_threads_does_not_fork(city, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ROWS", 1)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    forked = []
+    monkeypatch.setattr(parallel.ForkedReader, "__init__", lambda *args: forked.append(args))
+    report = run(city, fixture("bad", "xlsx"), commit=False)
+    assert not forked and {p.row for p in report.problems} == set(BAD_ROWS)
 
 
 def test_csv_is_read_by_one_process(city, forking):

@@ -30,6 +30,8 @@ class RosterImportCommand(BaseCommand):
         if len(matches) != 1:
             raise CommandError(f"{'No' if not matches else 'More than one'} organisation has the code {org}.")
         actor = self._actor(user)
+        # No monitor thread: a big sheet is read by two processes only when this one has no other thread.
+        tqdm.monitor_interval = 0
         with tqdm(total=0, unit=" rows", disable=options["verbosity"] == 0, file=self.stderr) as bar:
 
             def progress(done: int, total: int) -> None:
