@@ -16,10 +16,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,8 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # The rows come from memory, not from an open file whose offset a forked process would share.
     in_memory: bool = False
+    # A second pass over the rows from a given row number on (None where it would cost a full pass).
+    rows_from: Callable[[int], Iterator[SheetRow] | None] | None = None
 
 
 def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
@@ -175,14 +178,27 @@ def _each_sheet(workbook, names: list[str], limits: Limits, ods_path: Path | Non
             total_rows=sheet.height + (sheet.start[0] if sheet.height else 0),
             merged=merged,
             in_memory=True,
+            rows_from=_rows_from(sheet, first_column, limits, merged),
         )
 
 
-def _calamine_rows(sheet, first_column: int, limits: Limits) -> Iterator[SheetRow]:
+def _calamine_rows(sheet, first_column: int, limits: Limits, first: int = 1) -> Iterator[SheetRow]:
     pad = [""] * first_column
-    for index, cells in enumerate(sheet.iter_rows(), start=1):
-        # calamine trims leading empty columns but not leading empty rows.
+    # calamine trims leading empty columns but not leading empty rows.
+    rows = itertools.islice(sheet.iter_rows(), first - 1, None)
+    for index, cells in enumerate(rows, start=first):
         yield SheetRow(index, _checked(pad + cells if pad else cells, index, limits))
+
+
+def _rows_from(sheet, first_column: int, limits: Limits, merged: list):
+    """For Sheet.rows_from: rows from a given number on, without making the ones before into Python objects."""
+
+    def rows_from(first: int) -> Iterator[SheetRow] | None:
+        if any(r0 + 1 < first <= r1 + 1 for (r0, _c0), (r1, _c1) in merged):
+            return None  # a merged range straddles the start: its value is in a row not read
+        return fill_merged(_calamine_rows(sheet, first_column, limits, first), merged)
+
+    return rows_from
 
 
 def _checked(cells: list, number: int, limits: Limits) -> list:

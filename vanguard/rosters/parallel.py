@@ -29,6 +29,7 @@ import pickle
 import signal
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -67,60 +68,87 @@ class ForkedReader:
     """`with ForkedReader(importer, rows, last, write) as reader:` forks; the child reads rows after `last`.
 
     The importer provides `child_batches(rows, write)`, which runs in the child
-    and yields picklable batches, and `child_report()`, what the child found
-    besides (problems, counts).
+    and yields picklable batches, `child_report()`, what the child found
+    besides (problems, counts), and `rows_after(last)`, a cheaper way to its
+    rows than skipping the parent's one by one (or None).  The child appends
+    length-prefixed records to a temporary file; the parent reads them through
+    a handle of its own as they arrive, so it settles the child's first
+    batches while the child is still checking its last ones.
     """
 
     def __init__(self, importer: Any, rows: Iterable[SheetRow], last: int, write: bool):
-        self.file = tempfile.TemporaryFile(prefix="vanguard-import-")
+        fd, path = tempfile.mkstemp(prefix="vanguard-import-")
+        self.reader = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in __exit__
+        os.unlink(path)  # both handles stay open; the data goes when they close
+        self.status: int | None = None
         self.pid = os.fork()
         if self.pid == 0:
-            self._child(importer, rows, last, write)  # never returns
+            self._child(fd, importer, rows, last, write)  # never returns
+        os.close(fd)
 
-    def _child(self, importer: Any, rows: Iterable[SheetRow], last: int, write: bool) -> None:
+    def _child(self, fd: int, importer: Any, rows: Iterable[SheetRow], last: int, write: bool) -> None:
         status = 0
         try:
-            mine = (row for row in rows if row.number > last)
+            mine = importer.rows_after(last) or (row for row in rows if row.number > last)
             for batch in importer.child_batches(mine, write):
-                pickle.dump(("batch", batch), self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(("report", importer.child_report()), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+                _append(fd, ("batch", batch))
+            _append(fd, ("report", importer.child_report()))
         except SpreadsheetError as exc:
-            pickle.dump(("unreadable", str(exc)), self.file)
+            _append(fd, ("unreadable", str(exc)))
         except BaseException:  # noqa: BLE001 - everything goes to the parent, which raises it
-            pickle.dump(("crash", traceback.format_exc()), self.file)
+            with contextlib.suppress(BaseException):
+                _append(fd, ("crash", traceback.format_exc()))
             status = 1
         finally:
-            with contextlib.suppress(BaseException):
-                self.file.flush()
             os._exit(status)
 
     def __enter__(self) -> ForkedReader:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self.pid:
+        if self.status is None:
             # The parent failed before collecting the child: stop it and reap it.
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
-            self.pid = 0
-        self.file.close()
+            self.status = -1
+        self.reader.close()
 
     def results(self) -> Iterator[tuple[str, Any]]:
-        """Wait for the child, then its ("batch", …) records in row order and finally ("report", …)."""
-        _pid, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        self.file.seek(0)
-        while True:
-            try:
-                kind, payload = pickle.load(self.file)
-            except EOFError:
-                break
+        """The child's ("batch", …) records in row order as they come, then ("report", …)."""
+        while (header := self._read(8)) is not None:
+            kind, payload = pickle.loads(self._read(int.from_bytes(header, "big"), partial_is_error=True))
             if kind == "unreadable":
                 raise SpreadsheetError(payload)
             if kind == "crash":
                 raise ParallelReadError(f"reading the second part of the sheet failed:\n{payload}")
             yield kind, payload
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise ParallelReadError(f"the reading process ended with status {os.waitstatus_to_exitcode(status)}")
+        if self.status != 0:
+            raise ParallelReadError(f"the reading process ended with status {self.status}")
+
+    def _read(self, size: int, partial_is_error: bool = False) -> bytes | None:
+        """`size` bytes, waiting for the child to write them; None at the end of what it wrote."""
+        data = b""
+        while len(data) < size:
+            chunk = self.reader.read(size - len(data))
+            if chunk:
+                data += chunk
+                continue
+            if self.status is not None:  # the child has ended and everything it wrote is read
+                if data or partial_is_error:
+                    raise ParallelReadError("the reading process ended in the middle of a record")
+                return None
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = os.waitstatus_to_exitcode(status)
+            else:
+                time.sleep(0.005)
+        return data
+
+
+def _append(fd: int, record: tuple[str, Any]) -> None:
+    data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -401,6 +401,9 @@ class _MemberImport(_RosterImport):
                 if progress and batch:
                     progress(batch[-1].row, total)
 
+    def rows_after(self, last: int) -> Iterator[SheetRow] | None:
+        return self.sheet.rows_from(last + 1) if self.sheet.rows_from else None
+
     def child_batches(self, rows: Iterator[SheetRow], write: bool) -> Iterator[list[tuple]]:
         """In the forked reader: checked rows with their lookup hashes and, when writing, their stored rows."""
         report = self.report

@@ -440,3 +440,31 @@ def test_long_cell_is_named(tmp_path):
     with translation.override("en"), pytest.raises(SpreadsheetError, match="B2"):
         for opened in open_sheets(path):
             list(opened.rows)
+
+
+def _sheet_with_merges(tmp_path):
+    path = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.merge_range(0, 0, 0, 3, "标题")
+    for row in range(1, 40):
+        sheet.write_row(row, 0, [row, f"姓名{row}", "男", "" if 20 <= row <= 24 else f"甲{row}"])
+    sheet.merge_range(20, 3, 24, 3, "合并的支部")  # rows 21 to 25: filled in from the first
+    book.close()
+    return next(open_sheets(path))
+
+
+def test_rows_from_a_row_number_are_the_rows_a_full_pass_gives(tmp_path):
+    whole = _sheet_with_merges(tmp_path)
+    every = [(r.number, r.cells) for r in fill_merged(whole.rows, whole.merged)]
+    assert [every[n][1][3] for n in (19, 20, 24, 25)] == ["甲19", "合并的支部", "合并的支部", "甲25"]
+    assert len(every) == 40
+    for first in (2, 10, 21, 26, 40, 41):
+        later = _sheet_with_merges(tmp_path).rows_from(first)
+        assert [(r.number, r.cells) for r in later] == [(n, c) for n, c in every if n >= first]
+
+
+def test_rows_from_inside_a_merged_range_declines(tmp_path):
+    sheet = _sheet_with_merges(tmp_path)
+    assert sheet.rows_from(22) is None and sheet.rows_from(25) is None
+    assert sheet.rows_from(21) is not None
