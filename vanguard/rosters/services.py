@@ -455,10 +455,11 @@ class _MemberImport(_RosterImport):
                 values[key] = value
         id_number = idnumber.normalise(text(cells[self.id_position]) if self.id_position < width else "")
         self._fill_from_id(row, values, id_number)
-        for key in ("name", "joined_on", "id_number"):
-            if key in unreadable or key == "id_number" and id_number or values.get(key) not in (None, ""):
-                continue
-            self._problem(row.number, key, _("This required field is empty."))
+        if not (id_number and "name" in values and "joined_on" in values):
+            for key in ("name", "joined_on", "id_number"):
+                if key in unreadable or key == "id_number" and id_number or key in values:
+                    continue
+                self._problem(row.number, key, _("This required field is empty."))
         organisation = self.root if self.by_root else self._organisation(row)
         if self.report.problem_count > before or organisation is None:
             return None
@@ -500,6 +501,12 @@ class _MemberImport(_RosterImport):
 
     def _fill_from_id(self, row: SheetRow, values: dict[str, Any], id_number: str) -> None:
         """Birth date and gender come from the ID number when blank, or when only year and month are given."""
+        for key in ("joined_on", "mobile_since"):
+            partial = values.get(key)
+            if type(partial) is PartialDate:
+                values[key] = datetime.date(partial.year, partial.month, 1)
+        if type(values.get("birth_date")) is datetime.date and "gender" in values:
+            return  # the usual row: nothing to take from the ID number
         well_formed = len(id_number) == 18 and id_number[:17].isdigit()
         born = idnumber.birth_date_of(id_number) if well_formed else None  # a bad one is reported by check_member
         birth = values.get("birth_date")
@@ -518,10 +525,6 @@ class _MemberImport(_RosterImport):
         # Without a usable ID number there is no birth date to fall back on, but the ID problem is reported already.
         if not values.get("gender") and born and id_number[16].isdigit():
             values["gender"] = "M" if int(id_number[16]) % 2 else "F"
-        for key in ("joined_on", "mobile_since"):
-            if isinstance(values.get(key), PartialDate):
-                partial = values[key]
-                values[key] = datetime.date(partial.year, partial.month, 1)
 
     def _organisation(self, row: SheetRow) -> Organisation | None:
         code = text(self._cell(row, "organisation_code"))
