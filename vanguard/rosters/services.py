@@ -137,10 +137,22 @@ class ImportReport:
         if len(self.problems) < KEEP_PROBLEMS:
             self.problems.append(problem)
 
-    def add_warning(self, problem: Problem) -> None:
+    def add_warning(self, problem: Problem | Callable[[], Problem]) -> None:
+        """Count a warning; keep the first few. Pass a function to word it only when it is kept."""
         self.warning_count += 1
         if len(self.warnings) < KEEP_PROBLEMS:
-            self.warnings.append(problem)
+            self.warnings.append(problem() if callable(problem) else problem)
+
+    def merge(self, other: ImportReport) -> None:
+        """Add what another pass over later rows of the same file found (a forked reader's)."""
+        for problem in other.problems:
+            self.add_problem(problem)
+        self.problem_count += other.problem_count - len(other.problems)
+        for warning in other.warnings:
+            self.add_warning(warning)
+        self.warning_count += other.warning_count - len(other.warnings)
+        self.rows_read += other.rows_read
+        self.skipped += other.skipped
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -391,7 +403,7 @@ class _MemberImport(_RosterImport):
             super().consume(parallel.until(rows, last), total, progress, write)
             for kind, payload in reader.results():
                 if kind == "report":
-                    self._merge_child_report(payload)
+                    self.report.merge(payload)
                     continue
                 batch = [
                     _Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared)
@@ -406,9 +418,8 @@ class _MemberImport(_RosterImport):
 
     def child_batches(self, rows: Iterator[SheetRow], write: bool) -> Iterator[list[tuple]]:
         """In the forked reader: checked rows with their lookup hashes and, when writing, their stored rows."""
-        report = self.report
-        report.problems, report.warnings = [], []
-        report.problem_count = report.warning_count = report.rows_read = report.skipped = 0
+        parent = self.report
+        self.report = ImportReport(parent.file_name, columns=parent.columns, column_letters=parent.column_letters)
         for batch in self.parsed_batches(rows):
             hashes = crypto.lookup_hash_many([c.id_number for c in batch])
             prepared = self._stored_rows(batch, hashes, copy=True) if write else [None] * len(batch)
@@ -417,23 +428,8 @@ class _MemberImport(_RosterImport):
                 for c, digest, item in zip(batch, hashes, prepared, strict=True)
             ]
 
-    def child_report(self) -> dict[str, Any]:
-        r = self.report
-        return {
-            "problems": r.problems, "problem_count": r.problem_count, "warnings": r.warnings,
-            "warning_count": r.warning_count, "rows_read": r.rows_read, "skipped": r.skipped,
-        }  # fmt: skip
-
-    def _merge_child_report(self, child: dict[str, Any]) -> None:
-        report = self.report
-        for problem in child["problems"]:
-            report.add_problem(problem)
-        report.problem_count += child["problem_count"] - len(child["problems"])
-        room = max(0, KEEP_PROBLEMS - len(report.warnings))
-        report.warnings.extend(child["warnings"][:room])
-        report.warning_count += child["warning_count"]
-        report.rows_read += child["rows_read"]
-        report.skipped += child["skipped"]
+    def child_report(self) -> ImportReport:
+        return self.report
 
     def parse(self, row: SheetRow) -> _Candidate | None:
         before = self.report.problem_count
@@ -473,11 +469,9 @@ class _MemberImport(_RosterImport):
             for message in messages:
                 self._problem(row.number, key, message, self._cell(row, key))
         if check.id_number is not None and not check.id_number.region_known:
-            report = self.report
-            report.warning_count += 1
-            if len(report.warnings) < KEEP_PROBLEMS:
-                for message in check.warnings:
-                    report.warnings.append(Problem(row.number, self.id_letter, self._label("id_number"), message))
+            self.report.add_warning(
+                lambda: Problem(row.number, self.id_letter, self._label("id_number"), check.warnings[0])
+            )
         if check.errors:
             return None
         return _Candidate(row.number, organisation, values, check.id_number.value)
