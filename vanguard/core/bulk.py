@@ -138,12 +138,16 @@ class RowStream:
         if not self.copying:
             self.model.objects.bulk_create([self.model(**row) for row in items], batch_size=2000)
             return len(items)
+        return self.write_text(("\n".join(items) + "\n").encode(), len(items))
+
+    def write_text(self, data: bytes, rows: int) -> int:
+        """PostgreSQL only: lines already in COPY's text format, in this stream's column order."""
         if self._copy is None:
             self._cursor = connection.cursor()
             self._copy_context = self._cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN")
             self._copy = self._copy_context.__enter__()
-        self._copy.write(("\n".join(items) + "\n").encode())
-        return len(items)
+        self._copy.write(data)
+        return rows
 
     def pause(self) -> None:
         """Finish the COPY in progress (if any), so the connection is free for queries."""

@@ -114,6 +114,11 @@ def _date_of_digits(digits: str) -> datetime.date | None:
         return None
 
 
+def region_known(region: str, year: int) -> bool:
+    """Whether the six-digit region code was in use in that year (as parse() decides for a number)."""
+    return _known_region(region, year)
+
+
 @lru_cache(maxsize=65536)
 def _known_region(region: str, year: int) -> bool:
     """Whether the region code was in use in the birth year; cached, as stdnum's table lookup is slow."""

@@ -88,6 +88,14 @@ class Sheet:
 def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
     """The sheets of the file, loaded one at a time as the caller asks; raises SpreadsheetError."""
     path = Path(path)
+    kind = check_file(path, limits)
+    if kind in ("zip", "ole"):
+        return _calamine_sheets(path, limits)
+    return iter([_csv_sheet(path, limits)])
+
+
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The limits checked before anything is parsed; returns the container: "zip", "ole" or "text"."""
     size = path.stat().st_size
     if size == 0:
         raise SpreadsheetError(_("The file is empty."))
@@ -100,10 +108,8 @@ def open_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
         _check_zip(path, limits)
-        return _calamine_sheets(path, limits)
-    if head.startswith(OLE_MAGIC):
-        return _calamine_sheets(path, limits)
-    return iter([_csv_sheet(path, limits)])
+        return "zip"
+    return "ole" if head.startswith(OLE_MAGIC) else "text"
 
 
 def _check_zip(path: Path, limits: Limits) -> None:

@@ -49,7 +49,7 @@ from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
 from vanguard.members.services import check_member_values, protected_id_columns_many
 from vanguard.orgs.models import Organisation
-from vanguard.rosters import parallel
+from vanguard.rosters import columnar, parallel
 from vanguard.rosters.columns import (
     MEMBER_COLUMN_SPECS,
     ORGANISATION_COLUMN_SPECS,
@@ -387,7 +387,8 @@ class _MemberImport(_RosterImport):
         self.id_letter = self.report.column_letters.get("id_number", "")
         self.orgs_by_pk = {self.root.pk: self.root}
         if not self.by_root:
-            self._load_organisations()  # now: a forked reader must not query the database
+            if self.orgs_by_code is None:  # the column-wise lane may have loaded them
+                self._load_organisations()  # now: a forked reader must not query the database
             self.orgs_by_pk.update((org.pk, org) for org in self.orgs_by_code.values())
             self.orgs_by_pk.update((org.pk, org) for orgs in self.orgs_by_name.values() for org in orgs)
 
@@ -629,7 +630,8 @@ class _MemberImport(_RosterImport):
 
     def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
         with self.cleanup:
-            super().run(path, limits, progress, write)
+            if not columnar.import_rows(self, path, limits, progress, write):
+                super().run(path, limits, progress, write)
             if write and not self.report.ok:
                 raise _Abort  # before rebuilding any index for a transaction that is rolled back anyway
 

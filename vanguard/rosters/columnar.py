@@ -1,0 +1,497 @@
+"""The member import's column-wise lane: a big .xlsx roster checked a column at a time.
+
+The row-wise import (services._MemberImport) is the reference: every rule
+and every message lives there.  This lane takes from a big sheet only the
+rows whose outcome it can compute column-wise with certainty, and gives
+the row-wise code everything else, so a file imports exactly as it would
+row by row.  A row is taken here when every cell is in a plain form whose
+meaning does not depend on the cell's type (columnar.py explains why that
+matters): an 18-character ID number of a region on record with a right
+check digit, a name of Chinese characters (or Latin letters) without
+spaces, dates at midnight ("2005-01-05" or "2005-01-05 00:00:00"),
+choices spelt as the row-wise reader accepts them, text already in NFKC
+form without outer spaces, and values that pass the members app's rules
+(birth date and sex as the ID number gives them, joined at 18 or older,
+nothing in the future, a mobile member's date and place).
+
+Such a row gives no problem and no warning.  It is created directly when
+its ID number occurs once in the file and is not on record; otherwise it
+goes to the row-wise `settle` (updates, duplicates, members elsewhere).
+Every other row (a typo, a text date, a 合计 row) is read again with the
+row-wise reader and goes through `parse`, as in a row-wise import; when
+too many rows need that, the whole file is read row-wise instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+
+from vanguard.core import columnar, crypto, idnumber
+from vanguard.core.spreadsheets import CellError, Limits, SheetRow, column_letter, find_header
+from vanguard.members.models import Category, Member, Status
+from vanguard.members.services import MIN_JOINING_AGE
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from vanguard.rosters.services import _Candidate, _MemberImport
+
+MIN_ROWS = 20_000  # smaller sheets are read row-wise: loading twice would cost more than it saves
+MAX_ROW_WISE = 20_000  # rows this lane may hand to the row-wise reader before giving it the whole file
+CHUNK_ROWS = 50_000  # rows checked, settled and written at a time, so the server stores one while we check the next
+
+ID_SHAPE = r"^[0-9]{17}[0-9X]$"
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643; idnumber.parse is the reference
+NAME_SHAPE = r"^[\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}·A-Za-z]+$"  # NFKC leaves these as they are
+DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00:00)?$"
+# Python's str.isspace() characters: a text starting or ending with one is trimmed row-wise.
+SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+# Texts whose cell type changes their meaning: a boolean, a time, a fraction written differently by
+# Python ("1e-07") and by fastexcel ("0.0000001").  Control characters and backslashes would need escaping.
+AMBIGUOUS_TEXT = r"^(true|false)$|^-?[0-9]*\.[0-9]+$|^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:|[\x{00}-\x{1f}\x{7f}\\]"
+# A first cell that might read as 合计 (total) after NFKC, Traditional→Simplified and lower case.
+MAYBE_TOTAL = r"[合总小共計计總縂TtOoAaLl]|[^\x{00}-\x{7f}\x{4e00}-\x{9fff}]|^" + SPACE + r"*$"
+TEXT_FIELDS = ("name", "ethnicity", "mobile_place", "work_unit", "post", "phone")
+CHOICE_FIELDS = ("gender", "status", "category", "education")
+
+
+def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, write: bool) -> bool:
+    """Run the import column-wise if the file suits; False (having changed nothing) to read it row-wise."""
+    if not columnar.available():
+        return False
+    sheet = columnar.load(path, limits, min_rows=MIN_ROWS)
+    if sheet is None:
+        return False
+    header = find_header(sheet.rows(1, limits.header_search_rows), list(importer.columns.values()))
+    if header is None or any(r1 + 1 > header.row_number for (_r0, _c0), (r1, _c1) in sheet.merged):
+        return False  # no header in the first sheet, or merged cells among the rows: the row-wise reader decides
+    if any(c.required and k not in header.positions for k, c in importer.columns.items()):
+        return False  # the row-wise import words the missing column
+    lane = _Lane(importer, sheet, header)
+    if not lane.classify():
+        return False
+    slow_rows = lane.slow_rows(path, limits)
+    if slow_rows is None:
+        return False
+    report = importer.report
+    report.sheet, report.header_row = sheet.name, header.row_number
+    report.columns = header.labels
+    report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+    total = sheet.last_row
+    importer.prepare(total, write)
+    lane.run(slow_rows, progress, write)
+    importer.finish(write)
+    if progress:
+        progress(total, total)
+    return True
+
+
+class _Lane:
+    def __init__(self, importer: _MemberImport, sheet: columnar.ColumnSheet, header):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.pa, self.pc = pa, pc
+        self.importer = importer
+        self.sheet = sheet
+        self.header = header
+        importer.positions = header.positions
+        self.first = header.row_number + 1  # sheet row of data index 0
+        self.rows = sheet.last_row - header.row_number
+        offset = self.first - sheet.first_row
+        self.cells: dict[str, pa.ChunkedArray] = {}
+        for key, position in header.positions.items():
+            column = sheet.column(position)
+            self.cells[key] = (
+                column.slice(offset) if column is not None else pa.chunked_array([pa.nulls(self.rows, pa.string())])
+            )
+        self.today = importer.today
+        self.skipped = 0  # rows the row-wise test skips (合计), found among those not taken here
+
+    # -- deciding which rows this lane takes ----------------------------------
+
+    def classify(self) -> bool:
+        """Compute the columns of the rows taken here, and which rows are blank or left to the row-wise code."""
+        pa, pc = self.pa, self.pc
+        cells, n = self.cells, self.rows
+        everything = [self.sheet.column(i).slice(self.first - self.sheet.first_row)
+                      for i in range(self.sheet.first_column, self.sheet.first_column + self.sheet.table.num_columns)]  # fmt: skip
+        first_cell = pc.coalesce(*everything) if everything else pa.nulls(n, pa.string())
+        self.blank = pc.is_null(first_cell)
+        ok = pc.invert(self.blank)
+
+        ids = cells["id_number"]
+        ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(ids, ID_SHAPE), False))
+        ids = pc.if_else(ok, ids, "000000190001010000")  # a placeholder keeps the arithmetic below defined
+        total = None
+        for index, weight in enumerate(ID_WEIGHTS):
+            digit = pc.cast(pc.utf8_slice_codeunits(ids, index, index + 1), pa.int32())
+            total = pc.multiply(digit, weight) if total is None else pc.add(total, pc.multiply(digit, weight))
+        number = pc.subtract(12, pc.subtract(total, pc.multiply(pc.divide(total, 11), 11)))
+        number = pc.if_else(pc.greater_equal(number, 11), pc.subtract(number, 11), number)
+        expected = pc.if_else(pc.equal(number, 10), "X", pc.cast(number, pa.string()))
+        ok = pc.and_(ok, pc.equal(expected, pc.utf8_slice_codeunits(ids, 17, 18)))
+        born = pc.cast(
+            pc.strptime(pc.utf8_slice_codeunits(ids, 6, 14), format="%Y%m%d", unit="s", error_is_null=True),
+            pa.date32(),
+        )
+        today = pa.scalar(self.today, pa.date32())
+        ok = pc.and_(
+            ok, pc.fill_null(pc.and_(pc.less_equal(born, today), pc.greater_equal(pc.year(born), 1890)), False)
+        )
+        male = pc.equal(pc.bit_wise_and(pc.cast(pc.utf8_slice_codeunits(ids, 16, 17), pa.int32()), 1), 1)
+        sex = pc.if_else(male, "M", "F")
+        # A region code not on record for the birth year is a warning, not a problem: worded here too.
+        region_known = self._regions_known(ids, born, ok)
+
+        name = cells["name"]
+        ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(name, NAME_SHAPE), False))
+        ok = pc.and_(ok, pc.less_equal(pc.utf8_length(name), Member._meta.get_field("name").max_length))
+        ok = pc.and_(ok, pc.invert(pc.fill_null(pc.is_in(name, pa.array(["true", "false"])), False)))
+        for key in TEXT_FIELDS[1:]:
+            if key in cells:
+                ok = pc.and_(ok, self._plain_text(cells[key], Member._meta.get_field(key).max_length))
+
+        self.values: dict[str, Any] = {"id_number": ids, "name": name, "birth_date": born}
+        dates = {}
+        for key in ("birth_date", "joined_on", "mobile_since"):
+            if key in cells:
+                column = cells[key]
+                well = pc.match_substring_regex(column, DATE_SHAPE)
+                parsed = pc.cast(
+                    pc.strptime(
+                        pc.utf8_slice_codeunits(column, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True
+                    ),
+                    pa.date32(),
+                )
+                # Blank is fine here (a required one is checked below); otherwise a real date in the plain form.
+                ok = pc.and_(ok, pc.or_(pc.is_null(column), pc.fill_null(pc.and_(well, pc.is_valid(parsed)), False)))
+                dates[key] = parsed
+        if "birth_date" in dates:
+            ok = pc.and_(ok, pc.fill_null(pc.equal(dates["birth_date"], born), True))
+        joined = dates.get("joined_on")
+        if joined is None:
+            return False
+        ok = pc.and_(ok, pc.is_valid(joined))
+        ok = pc.and_(ok, pc.fill_null(pc.less_equal(joined, today), False))
+        month_day = lambda d: pc.add(pc.multiply(pc.month(d), 100), pc.day(d))  # noqa: E731
+        age = pc.subtract(
+            pc.subtract(pc.year(joined), pc.year(born)),
+            pc.cast(pc.less(month_day(joined), month_day(born)), pa.int64()),
+        )
+        ok = pc.and_(ok, pc.fill_null(pc.greater_equal(age, MIN_JOINING_AGE), False))
+        self.values["joined_on"] = joined
+
+        for key in CHOICE_FIELDS:
+            if key in cells:
+                stored, readable = self._choices(key, cells[key])
+                ok = pc.and_(ok, readable)
+                self.values[key] = stored
+        if "gender" in self.values:
+            ok = pc.and_(ok, pc.fill_null(pc.equal(self.values["gender"], sex), True))
+        self.values["gender"] = sex
+        category = pc.fill_null(self.values.get("category", pa.nulls(n, pa.string())), Category.ORDINARY.value)
+        self.values["category"] = category
+        mobile = pc.equal(category, Category.MOBILE.value)
+        since = dates.get("mobile_since", pa.nulls(n, pa.date32()))
+        place = cells.get("mobile_place", pa.nulls(n, pa.string()))
+        mobile_ok = pc.and_(pc.fill_null(pc.less_equal(since, today), False), pc.is_valid(place))
+        ok = pc.and_(ok, pc.or_(pc.invert(mobile), mobile_ok))
+        self.values["mobile_since"] = pc.if_else(mobile, since, pa.scalar(None, pa.date32()))
+        self.values["mobile_place"] = pc.if_else(mobile, place, pa.scalar(None, pa.string()))
+        for key in TEXT_FIELDS[1:]:
+            if key in cells and key != "mobile_place":
+                self.values[key] = cells[key]
+
+        ok = pc.and_(ok, self._organisations())
+        # A row taken here must not be one the row-wise reader skips as a 合计 row.
+        maybe_total = pc.and_(
+            ok,
+            pc.and_(
+                pc.invert(pc.match_substring_regex(first_cell, r"^[0-9]+$")),
+                pc.match_substring_regex(first_cell, MAYBE_TOTAL),
+            ),
+        )
+        # Those go to the row-wise test (slow_rows), which reads them as 合计 rows or as members.
+        self.ok = pc.and_(pc.fill_null(ok, False), pc.invert(pc.fill_null(maybe_total, False)))
+        self.warned = pc.and_(self.ok, pc.invert(region_known))
+        return True
+
+    def _regions_known(self, ids, born, ok) -> Any:
+        """Rows whose region code was on record in the birth year (else the row-wise code words a warning)."""
+        pa, pc = self.pa, self.pc
+        key = pc.binary_join_element_wise(pc.utf8_slice_codeunits(ids, 0, 6), pc.cast(pc.year(born), pa.string()), "")
+        key = pc.if_else(ok, key, None)
+        distinct = pc.unique(key).drop_null().to_pylist()
+        known = [k for k in distinct if idnumber.region_known(k[:6], int(k[6:]))]
+        return pc.fill_null(pc.is_in(key, pa.array(known, pa.string())), False)
+
+    def _plain_text(self, column, limit: int | None) -> Any:
+        pc = self.pc
+        plain = pc.and_(
+            pc.equal(pc.utf8_normalize(column, "NFKC"), column),
+            pc.invert(pc.match_substring_regex(column, "^" + SPACE + "|" + SPACE + "$")),
+        )
+        plain = pc.and_(plain, pc.invert(pc.match_substring_regex(column, AMBIGUOUS_TEXT)))
+        if limit:
+            plain = pc.and_(plain, pc.less_equal(pc.utf8_length(column), limit))
+        return pc.fill_null(plain, True)  # blank is fine
+
+    def _choices(self, key: str, column) -> tuple[Any, Any]:
+        """Stored values (null when blank) and where the spelling was read as the row-wise reader would."""
+        pa, pc = self.pa, self.pc
+        spellings, stored = [], []
+        for spelling in pc.unique(column).drop_null().to_pylist():
+            try:
+                value = self.importer._choice(key, spelling)
+            except CellError:
+                continue
+            if value and not re.fullmatch(r"-?[0-9.]+|true|false", spelling):
+                spellings.append(spelling)
+                stored.append(value)
+        index = pc.index_in(column, value_set=pa.array(spellings, pa.string()))
+        return pc.take(pa.array(stored, pa.string()), index), pc.or_(pc.is_null(column), pc.is_valid(index))
+
+    def _organisations(self) -> Any:
+        """Organisation pk and path per row: the root, or one found by code or (unique) name; unreadable → False."""
+        pa, pc = self.pa, self.pc
+        importer, n = self.importer, self.rows
+        codes, names = self.cells.get("organisation_code"), self.cells.get("organisation_name")
+        if codes is None and names is None:
+            self.values["organisation_id"] = None  # every row in the root
+            return pa.array([True] * n)
+        if importer.orgs_by_code is None:
+            importer._load_organisations()
+        blank = pa.nulls(n, pa.string())
+        codes = blank if codes is None else codes
+        names = blank if names is None else names
+        plain = pc.and_(self._plain_text(codes, None), self._plain_text(names, None))
+        key = pc.if_else(pc.is_valid(codes), pc.binary_join_element_wise("c", codes, ":"),
+                         pc.binary_join_element_wise("n", names, ":"))  # fmt: skip
+        keys, pks, paths = [], [], []
+        root = importer.root
+        for spelling in pc.unique(key).drop_null().to_pylist():
+            kind, value = spelling[0], spelling[2:]
+            found = importer.orgs_by_code.get(value) if kind == "c" else None
+            if kind == "n":
+                matches = importer.orgs_by_name.get(value, [])
+                found = matches[0] if len(matches) == 1 else None
+            if found is not None:
+                keys.append(spelling)
+                pks.append(found.pk)
+                paths.append(found.path)
+        index = pc.index_in(key, value_set=pa.array(keys, pa.string()))
+        by_root = pc.is_null(key)
+        self.values["organisation_id"] = pc.if_else(by_root, root.pk, pc.take(pa.array(pks, pa.int64()), index))
+        self.values["org_path"] = pc.if_else(by_root, root.path, pc.take(pa.array(paths, pa.string()), index))
+        return pc.and_(plain, pc.or_(by_root, pc.is_valid(index)))
+
+    def _sheet_row(self, index: int) -> SheetRow:
+        number = self.first + index
+        return self.sheet.rows(number, number)[0]
+
+    def slow_rows(self, path: Path, limits: Limits) -> list[SheetRow] | None:
+        """The rows left to the row-wise code, read by the row-wise reader; None to read the whole file so."""
+        pc = self.pc
+        left = pc.and_(pc.invert(self.ok), pc.invert(self.blank))
+        count = pc.sum(left).as_py() or 0
+        if count > MAX_ROW_WISE:
+            return None
+        wanted = set()
+        # Blank and 合计 rows read the same from either reader (a number or date is never 合计): skip them here.
+        for number in (self.first + i for i in pc.indices_nonzero(left).to_pylist()):
+            if self.importer._skip(self._sheet_row(number - self.first)):
+                self.skipped += 1
+            else:
+                wanted.add(number)
+        if not wanted:
+            return []
+        sheet, header, rows = self.importer._locate(path, limits)
+        if header.row_number != self.header.row_number or header.positions != self.header.positions:
+            return None
+        return [row for row in rows if row.number in wanted]
+
+    # -- the import ------------------------------------------------------------
+
+    def run(self, slow_rows: list[SheetRow], progress, write: bool) -> None:
+        report, pc = self.importer.report, self.pc
+        report.rows_read += self.rows
+        report.skipped += (pc.sum(self.blank).as_py() or 0) + self.skipped
+        by_chunk: dict[int, list[SheetRow]] = {}
+        for row in slow_rows:
+            by_chunk.setdefault((row.number - self.first) // CHUNK_ROWS, []).append(row)
+        for start in range(0, self.rows, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, self.rows)
+            slow = self._parse(start, stop, by_chunk.get(start // CHUNK_ROWS, []))
+            self._chunk(start, stop, slow, write)
+            if progress:
+                progress(self.first + stop - 1, self.sheet.last_row)
+
+    def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[_Candidate]:
+        """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
+        from vanguard.rosters.services import Problem
+
+        importer, report, pa, pc = self.importer, self.importer.report, self.pa, self.pc
+        warned = pc.indices_nonzero(self.warned.slice(start, stop - start)).to_pylist()
+        numbers = [self.first + start + i for i in warned]
+        ids = pc.take(self.values["id_number"], pc.add(pa.array(warned, pa.int64()), start)).to_pylist()
+        events = sorted([(row.number, row) for row in slow_rows] + list(zip(numbers, ids, strict=True)),
+                        key=lambda event: event[0])  # fmt: skip
+        slow = []
+        label = importer._label("id_number")
+        for number, item in events:
+            if isinstance(item, str):
+                report.add_warning(
+                    lambda number=number, item=item: Problem(
+                        number, importer.id_letter, label, idnumber.parse(item, today=self.today).warnings[0]
+                    )
+                )
+            elif importer._skip(item):
+                report.skipped += 1
+            elif (candidate := importer.parse(item)) is not None:
+                slow.append(candidate)
+        for candidate, digest in zip(slow, crypto.lookup_hash_many([c.id_number for c in slow]), strict=True):
+            candidate.id_hash = digest
+        return slow
+
+    def _chunk(self, start: int, stop: int, slow: list[_Candidate], write: bool) -> None:
+        from vanguard.rosters.services import BATCH_SIZE, _Candidate
+
+        pa, pc = self.pa, self.pc
+        importer, report = self.importer, self.importer.report
+        taken = pc.indices_nonzero(self.ok.slice(start, stop - start))
+        positions = pc.add(taken, start)
+        ids = pc.take(self.values["id_number"], positions).to_pylist()
+        hashes = crypto.lookup_hash_many(ids)
+        rows = [self.first + i for i in positions.to_pylist()]
+        counts = Counter(hashes)
+        counts.update(c.id_hash for c in slow)
+        existing: dict[str, Any] = {}
+        for offset in range(0, len(hashes), BATCH_SIZE):
+            existing.update(importer._existing(hashes[offset : offset + BATCH_SIZE]))
+        seen = importer.seen_hashes
+        plain = [counts[h] == 1 and h not in seen and h not in existing for h in hashes]
+        others = [i for i, p in enumerate(plain) if not p]
+        batch = list(slow)
+        if others:
+            values = self._row_values(pc.take(positions, pa.array(others)))
+            for i, row_values in zip(others, values, strict=True):
+                organisation = importer.orgs_by_pk.get(row_values.pop("_org"), importer.root)
+                batch.append(_Candidate(rows[i], organisation, row_values, ids[i], hashes[i]))
+            batch.sort(key=lambda c: c.row)
+        if batch:
+            importer.settle(batch, write)
+        fresh = pc.take(positions, pa.array([i for i, p in enumerate(plain) if p], pa.int64()))
+        if len(fresh) < len(plain):
+            keep = [i for i, p in enumerate(plain) if p]
+            ids, hashes, rows = [ids[i] for i in keep], [hashes[i] for i in keep], [rows[i] for i in keep]
+        seen.update(zip(hashes, rows, strict=True))
+        report.created += len(hashes)
+        if write and report.ok and hashes:
+            self._write(fresh, ids, hashes)
+
+    def _column(self, key: str, positions) -> Any:
+        value = self.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (int, str)):
+            return value
+        return self.pc.take(value, positions)
+
+    def _row_values(self, positions) -> list[dict[str, Any]]:
+        """The values dicts the row-wise parse would give these rows (only fields present, blank left out)."""
+        importer = self.importer
+        columns = {}
+        for key in ("name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
+                    "mobile_since", "mobile_place", "work_unit", "post", "phone"):  # fmt: skip
+            if key in self.values:
+                columns[key] = self._column(key, positions).to_pylist()
+        organisation = self._column("organisation_id", positions)
+        count = len(positions)
+        orgs = [importer.root.pk] * count if organisation is None else (
+            [organisation] * count if isinstance(organisation, int) else organisation.to_pylist()
+        )  # fmt: skip
+        result = []
+        for i in range(count):
+            values = {key: column[i] for key, column in columns.items() if column[i] is not None and column[i] != ""}
+            values["_org"] = orgs[i]
+            result.append(values)
+        return result
+
+    def _write(self, positions, ids: list[str], hashes: list[str]) -> None:
+        importer = self.importer
+        tokens = crypto.encrypt_many(ids)
+        category = self._column("category", positions)
+        status = self._column("status", positions)
+        statuses = [Status.FULL.value] * len(ids) if status is None else [
+            s or Status.FULL.value for s in status.to_pylist()
+        ]  # fmt: skip
+        org_paths = self._column("org_path", positions)
+        paths = [importer.root.path] * len(ids) if org_paths is None else org_paths.to_pylist()
+        deltas = importer.tally_deltas
+        for key, count in Counter(zip(paths, category.to_pylist(), statuses, strict=True)).items():
+            deltas[key] += count
+        if connection.vendor == "postgresql":
+            importer.stream.write_text(self._copy_lines(positions, ids, hashes, tokens), len(ids))
+        else:
+            importer.stream.write_prepared(self._model_rows(positions, ids, hashes, tokens))
+
+    def _stored(self, positions, ids, hashes, tokens) -> dict[str, Any]:
+        """Arrow columns (or one value for every row) for the member fields this lane sets."""
+        pa, pc = self.pa, self.pc
+        id_array = pa.array(ids, pa.string())
+        columns: dict[str, Any] = {}
+        for key in ("name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
+                    "mobile_since", "mobile_place", "work_unit", "post", "phone", "org_path"):  # fmt: skip
+            value = self._column(key, positions)
+            if value is not None:
+                columns[key] = value
+        organisation = self._column("organisation_id", positions)
+        columns["organisation_id"] = self.importer.root.pk if organisation is None else organisation
+        columns.setdefault("org_path", self.importer.root.path)
+        columns["id_number_encrypted"] = pa.array(tokens, pa.string())
+        columns["id_number_hash"] = pa.array(hashes, pa.string())
+        columns["id_number_masked"] = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(id_array, 0, 4), "*" * 10, pc.utf8_slice_codeunits(id_array, 14, 18), ""
+        )
+        return columns
+
+    def _copy_lines(self, positions, ids, hashes, tokens) -> bytes:
+        """The rows in COPY's text format; the checks above let through nothing that needs escaping."""
+        pa, pc = self.pa, self.pc
+        columns = self._stored(positions, ids, hashes, tokens)
+        parts = []
+        for name, default in self.importer.stream.defaults:
+            value = columns.get(name)
+            if value is None:
+                parts.append(default)
+            elif isinstance(value, (int, str)):
+                parts.append(str(value))
+            else:
+                text = value if pa.types.is_string(value.type) else pc.cast(value, pa.string())
+                parts.append(pc.fill_null(text, default))
+        lines = pc.binary_join_element_wise(*parts, "\t")
+        lines = pc.binary_join_element_wise(lines, "\n", "")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        offsets = lines.offsets
+        start, stop = offsets[0].as_py(), offsets[len(lines)].as_py()
+        return lines.buffers()[2].to_pybytes()[start:stop]
+
+    def _model_rows(self, positions, ids, hashes, tokens) -> list[dict[str, Any]]:
+        """The same rows as dicts for bulk_create (databases without COPY); blank fields take their defaults."""
+        columns = self._stored(positions, ids, hashes, tokens)
+        count = len(ids)
+        as_lists = {
+            name: [value] * count if isinstance(value, (int, str)) else value.to_pylist()
+            for name, value in columns.items()
+        }
+        rows = []
+        for i in range(count):
+            rows.append({name: values[i] for name, values in as_lists.items() if values[i] is not None})
+        return rows
