@@ -541,15 +541,25 @@ def _time_phases() -> dict[str, float]:
     """Seconds spent loading the sheet and rebuilding the indexes, by wrapping the two functions that do it."""
     import contextlib
 
-    from vanguard.core import bulk
+    from vanguard.core import bulk, columnar
     from vanguard.rosters import parallel, services
 
-    phases: dict[str, float] = {"load": 0.0, "rebuild": 0.0, "forked": 0.0}
-    locate, rebuilt_after, forked_reader = (
+    phases: dict[str, float] = {"load": 0.0, "rebuild": 0.0, "forked": 0.0, "columnar": 0.0, "row-wise loads": 0.0}
+    locate, rebuilt_after, forked_reader, load_columns = (
         services._RosterImport._locate,
         bulk.indexes_rebuilt_after,
         parallel.ForkedReader,
+        columnar.load,
     )
+
+    def timed_load_columns(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            sheet = load_columns(*args, **kwargs)
+        finally:
+            phases["load"] += time.perf_counter() - began
+        phases["columnar"] += sheet is not None
+        return sheet
 
     def timed_locate(self, path, limits):
         began = time.perf_counter()
@@ -557,6 +567,7 @@ def _time_phases() -> dict[str, float]:
             return locate(self, path, limits)
         finally:
             phases["load"] += time.perf_counter() - began
+            phases["row-wise loads"] += 1
 
     @contextlib.contextmanager
     def timed_rebuild(model):
@@ -573,6 +584,7 @@ def _time_phases() -> dict[str, float]:
     services._RosterImport._locate = timed_locate
     bulk.indexes_rebuilt_after = timed_rebuild
     parallel.ForkedReader = CountedReader
+    columnar.load = timed_load_columns
     return phases
 
 
@@ -582,9 +594,16 @@ def _phase_line(v: dict) -> str:
         return ""
     rows = v["seconds"] - phases["load"] - phases["rebuild"]
     how = "in two processes (the sheet forked after loading)" if phases["forked"] else "in one process"
+    if phases.get("columnar"):
+        how = "column-wise (pyarrow)" + ("" if not phases.get("row-wise loads") else ", some rows row-wise")
+        reader = "fastexcel into Arrow" + (
+            ", then python-calamine for rows left row-wise" if phases.get("row-wise loads") else ""
+        )
+    else:
+        reader = "python-calamine, as in the baseline"
     return (
-        f"Where the import's time went: loading the sheet {phases['load']:.1f} s (python-calamine, as in the"
-        f" baseline); checking, encrypting and writing the rows, tallies and commit {rows:.1f} s, {how}, with the"
+        f"Where the import's time went: loading the sheet {phases['load']:.1f} s ({reader});"
+        f" checking, encrypting and writing the rows, tallies and commit {rows:.1f} s, {how}, with the"
         f" member table's secondary indexes and foreign keys dropped; rebuilding them and ANALYZE"
         f" {phases['rebuild']:.1f} s."
     )

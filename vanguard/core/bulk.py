@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 
 def insert_rows(
@@ -144,7 +145,11 @@ class RowStream:
         """PostgreSQL only: lines already in COPY's text format, in this stream's column order."""
         if self._copy is None:
             self._cursor = connection.cursor()
-            self._copy_context = self._cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN")
+            # A thread sends the data while this one formats the next rows: without it, a write waits
+            # until the server has taken most of it, and the two processes take turns instead of working
+            # side by side.  Its queue holds at most 128 MB (psycopg's limit).
+            writer = QueuedLibpqWriter(self._cursor.cursor)
+            self._copy_context = self._cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN", writer=writer)
             self._copy = self._copy_context.__enter__()
         self._copy.write(data)
         return rows

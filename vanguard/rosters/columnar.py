@@ -119,8 +119,8 @@ class _Lane:
         """Compute the columns of the rows taken here, and which rows are blank or left to the row-wise code."""
         pa, pc = self.pa, self.pc
         cells, n = self.cells, self.rows
-        everything = [self.sheet.column(i).slice(self.first - self.sheet.first_row)
-                      for i in range(self.sheet.first_column, self.sheet.first_column + self.sheet.table.num_columns)]  # fmt: skip
+        offset = self.first - self.sheet.first_row
+        everything = [column.slice(offset) for column in self.sheet.table.columns]
         first_cell = pc.coalesce(*everything) if everything else pa.nulls(n, pa.string())
         self.blank = pc.is_null(first_cell)
         ok = pc.invert(self.blank)
@@ -334,10 +334,13 @@ class _Lane:
 
     def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[_Candidate]:
         """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
-        from vanguard.rosters.services import Problem
+        from vanguard.rosters.services import KEEP_PROBLEMS, Problem
 
         importer, report, pa, pc = self.importer, self.importer.report, self.pa, self.pc
         warned = pc.indices_nonzero(self.warned.slice(start, stop - start)).to_pylist()
+        if len(report.warnings) >= KEEP_PROBLEMS:
+            report.warning_count += len(warned)  # only counted from here on: their order no longer matters
+            warned = []
         numbers = [self.first + start + i for i in warned]
         ids = pc.take(self.values["id_number"], pc.add(pa.array(warned, pa.int64()), start)).to_pylist()
         events = sorted([(row.number, row) for row in slow_rows] + list(zip(numbers, ids, strict=True)),
@@ -479,9 +482,10 @@ class _Lane:
         lines = pc.binary_join_element_wise(lines, "\n", "")
         if isinstance(lines, pa.ChunkedArray):
             lines = lines.combine_chunks()
-        offsets = lines.offsets
-        start, stop = offsets[0].as_py(), offsets[len(lines)].as_py()
-        return lines.buffers()[2].to_pybytes()[start:stop]
+        # A freshly computed array: its values lie one after another from the start of its data buffer.
+        size = pc.sum(pc.binary_length(lines)).as_py() or 0
+        assert lines.offset == 0 and lines.null_count == 0
+        return lines.buffers()[2].to_pybytes()[:size]
 
     def _model_rows(self, positions, ids, hashes, tokens) -> list[dict[str, Any]]:
         """The same rows as dicts for bulk_create (databases without COPY); blank fields take their defaults."""
