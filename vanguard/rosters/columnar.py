@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from vanguard.core import columnar, crypto, idnumber
-from vanguard.core.spreadsheets import CellError, Limits, SheetRow, column_letter, find_header
+from vanguard.core.spreadsheets import CellError, Limits, SheetRow, column_letter, find_header, text
 from vanguard.members.models import Category, Member, Status
 from vanguard.members.services import MIN_JOINING_AGE
+from vanguard.rosters import parallel
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -128,10 +129,15 @@ class _Lane:
         ids = cells["id_number"]
         ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(ids, ID_SHAPE), False))
         ids = pc.if_else(ok, ids, "000000190001010000")  # a placeholder keeps the arithmetic below defined
+        # The 17 digits as one integer (< 10**17 fits in 64 bits), taken apart with integer arithmetic:
+        # far cheaper than slicing a million strings 17 times.
+        rest = pc.cast(pc.utf8_slice_codeunits(ids, 0, 17), pa.int64())
         total = None
-        for index, weight in enumerate(ID_WEIGHTS):
-            digit = pc.cast(pc.utf8_slice_codeunits(ids, index, index + 1), pa.int32())
+        for weight in reversed(ID_WEIGHTS):
+            tens = pc.divide(rest, 10)
+            digit = pc.subtract(rest, pc.multiply(tens, 10))
             total = pc.multiply(digit, weight) if total is None else pc.add(total, pc.multiply(digit, weight))
+            rest = tens
         number = pc.subtract(12, pc.subtract(total, pc.multiply(pc.divide(total, 11), 11)))
         number = pc.if_else(pc.greater_equal(number, 11), pc.subtract(number, 11), number)
         expected = pc.if_else(pc.equal(number, 10), "X", pc.cast(number, pa.string()))
@@ -322,15 +328,46 @@ class _Lane:
         report, pc = self.importer.report, self.pc
         report.rows_read += self.rows
         report.skipped += (pc.sum(self.blank).as_py() or 0) + self.skipped
+        self._mark_shared_ids(slow_rows)
         by_chunk: dict[int, list[SheetRow]] = {}
         for row in slow_rows:
             by_chunk.setdefault((row.number - self.first) // CHUNK_ROWS, []).append(row)
-        for start in range(0, self.rows, CHUNK_ROWS):
-            stop = min(start + CHUNK_ROWS, self.rows)
-            slow = self._parse(start, stop, by_chunk.get(start // CHUNK_ROWS, []))
-            self._chunk(start, stop, slow, write)
-            if progress:
-                progress(self.first + stop - 1, self.sheet.last_row)
+        starts = list(range(0, self.rows, CHUNK_ROWS))
+        with self._helper(starts, write) as protected:
+            for start in starts:
+                stop = min(start + CHUNK_ROWS, self.rows)
+                slow = self._parse(start, stop, by_chunk.get(start // CHUNK_ROWS, []))
+                self._chunk(start, stop, slow, write, protected.get(start))
+                if progress:
+                    progress(self.first + stop - 1, self.sheet.last_row)
+
+    def _mark_shared_ids(self, slow_rows: list[SheetRow]) -> None:
+        """Rows whose ID number is on another row too (here or among the row-wise ones) go through settle.
+
+        Every other row taken here holds an ID number no other row has, so it
+        never needs the in-file duplicate bookkeeping.
+        """
+        pa, pc = self.pa, self.pc
+        ids = self.values["id_number"]
+        counts = pc.value_counts(pc.filter(ids, self.ok)) if self.rows else None
+        shared = [] if counts is None else counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        position = self.header.positions["id_number"]
+        elsewhere = [idnumber.normalise(text(row.cells[position])) for row in slow_rows if position < len(row.cells)]
+        shared = pa.concat_arrays([pa.array(shared, pa.string()), pa.array(elsewhere, pa.string())])
+        self.shared = pc.fill_null(pc.is_in(ids, value_set=shared), False)
+
+    def _helper(self, starts: list[int], write: bool):
+        """On two cores, a forked process hashes (and encrypts) the ID numbers of the later chunks."""
+        pc = self.pc
+        if len(starts) < 2 or not parallel.worthwhile(self.rows):
+            return _Protected(None)
+        later = starts[len(starts) // 2 :]
+        ids = self.values["id_number"]
+        work = [
+            (start, pc.take(ids, pc.add(pc.indices_nonzero(self.ok.slice(start, CHUNK_ROWS)), start)).to_pylist())
+            for start in later
+        ]  # as Python lists before the fork: the child leaves Arrow (and its threads) alone
+        return _Protected(parallel.ForkedReader(_Protector(work), [], 0, write), later[0])
 
     def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[_Candidate]:
         """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
@@ -362,41 +399,39 @@ class _Lane:
             candidate.id_hash = digest
         return slow
 
-    def _chunk(self, start: int, stop: int, slow: list[_Candidate], write: bool) -> None:
+    def _chunk(self, start: int, stop: int, slow: list[_Candidate], write: bool, protected) -> None:
         from vanguard.rosters.services import BATCH_SIZE, _Candidate
 
         pa, pc = self.pa, self.pc
         importer, report = self.importer, self.importer.report
-        taken = pc.indices_nonzero(self.ok.slice(start, stop - start))
-        positions = pc.add(taken, start)
+        positions = pc.add(pc.indices_nonzero(self.ok.slice(start, stop - start)), start)
         ids = pc.take(self.values["id_number"], positions).to_pylist()
-        hashes = crypto.lookup_hash_many(ids)
-        rows = [self.first + i for i in positions.to_pylist()]
-        counts = Counter(hashes)
-        counts.update(c.id_hash for c in slow)
+        hashes, tokens = protected if protected is not None else (crypto.lookup_hash_many(ids), None)
         existing: dict[str, Any] = {}
         for offset in range(0, len(hashes), BATCH_SIZE):
             existing.update(importer._existing(hashes[offset : offset + BATCH_SIZE]))
-        seen = importer.seen_hashes
-        plain = [counts[h] == 1 and h not in seen and h not in existing for h in hashes]
-        others = [i for i, p in enumerate(plain) if not p]
+        shared = pc.take(self.shared, positions)
+        if existing:
+            shared = pc.or_(shared, pc.is_in(pa.array(hashes, pa.string()), value_set=pa.array(list(existing))))
+        others = pc.indices_nonzero(shared).to_pylist()
         batch = list(slow)
         if others:
-            values = self._row_values(pc.take(positions, pa.array(others)))
-            for i, row_values in zip(others, values, strict=True):
+            numbers = pc.add(pc.take(positions, pa.array(others, pa.int64())), self.first).to_pylist()
+            values = self._row_values(pc.take(positions, pa.array(others, pa.int64())))
+            for i, number, row_values in zip(others, numbers, values, strict=True):
                 organisation = importer.orgs_by_pk.get(row_values.pop("_org"), importer.root)
-                batch.append(_Candidate(rows[i], organisation, row_values, ids[i], hashes[i]))
+                batch.append(_Candidate(number, organisation, row_values, ids[i], hashes[i]))
             batch.sort(key=lambda c: c.row)
         if batch:
             importer.settle(batch, write)
-        fresh = pc.take(positions, pa.array([i for i, p in enumerate(plain) if p], pa.int64()))
-        if len(fresh) < len(plain):
-            keep = [i for i, p in enumerate(plain) if p]
-            ids, hashes, rows = [ids[i] for i in keep], [hashes[i] for i in keep], [rows[i] for i in keep]
-        seen.update(zip(hashes, rows, strict=True))
+        if others:
+            keep = pc.indices_nonzero(pc.invert(shared)).to_pylist()
+            positions = pc.take(positions, pa.array(keep, pa.int64()))
+            ids, hashes = [ids[i] for i in keep], [hashes[i] for i in keep]
+            tokens = None if tokens is None else [tokens[i] for i in keep]
         report.created += len(hashes)
         if write and report.ok and hashes:
-            self._write(fresh, ids, hashes)
+            self._write(positions, ids, hashes, tokens)
 
     def _column(self, key: str, positions) -> Any:
         value = self.values.get(key)
@@ -426,9 +461,9 @@ class _Lane:
             result.append(values)
         return result
 
-    def _write(self, positions, ids: list[str], hashes: list[str]) -> None:
+    def _write(self, positions, ids: list[str], hashes: list[str], tokens: list[str] | None) -> None:
         importer = self.importer
-        tokens = crypto.encrypt_many(ids)
+        tokens = tokens if tokens is not None else crypto.encrypt_many(ids)
         category = self._column("category", positions)
         status = self._column("status", positions)
         statuses = [Status.FULL.value] * len(ids) if status is None else [
@@ -499,3 +534,49 @@ class _Lane:
         for i in range(count):
             rows.append({name: values[i] for name, values in as_lists.items() if values[i] is not None})
         return rows
+
+
+class _Protector:
+    """What parallel.ForkedReader runs in the child: lookup hashes and, when writing, encrypted ID numbers."""
+
+    def __init__(self, work: list[tuple[int, list[str]]]):
+        self.work = work
+
+    def rows_after(self, _last: int) -> list[tuple[int, list[str]]]:
+        return self.work
+
+    def child_batches(self, work, write: bool):
+        for start, ids in work:
+            yield start, crypto.lookup_hash_many(ids), crypto.encrypt_many(ids) if write else None
+
+    def child_report(self) -> None:
+        return None
+
+
+class _Protected:
+    """The forked helper's results by chunk start, read as the chunks come (none without a helper)."""
+
+    def __init__(self, reader: parallel.ForkedReader | None, first: int = 0):
+        self.reader = reader
+        self.first = first  # the first chunk the helper did
+        self.records = reader.results() if reader is not None else iter(())
+
+    def __enter__(self) -> _Protected:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.reader is None:
+            return
+        if exc_type is None:
+            for _record in self.records:  # the closing report, and the child's exit status checked
+                pass
+        self.reader.__exit__(exc_type, exc, tb)
+
+    def get(self, start: int) -> tuple[list[str], list[str] | None] | None:
+        if self.reader is None:
+            return None
+        if start < self.first:
+            return None
+        kind, (done, hashes, tokens) = next(self.records)
+        assert kind == "batch" and done == start, (kind, done, start)
+        return hashes, tokens

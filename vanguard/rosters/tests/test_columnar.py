@@ -25,7 +25,7 @@ from vanguard.core import people
 from vanguard.members.factories import MemberFactory
 from vanguard.members.models import Member, MemberTally
 from vanguard.members.services import protect_id_number
-from vanguard.rosters import columnar, services
+from vanguard.rosters import columnar, parallel, services
 from vanguard.rosters.services import import_members
 
 pytestmark = pytest.mark.django_db
@@ -336,3 +336,27 @@ def test_the_loader_declines_what_the_row_wise_reader_must_word(tmp_path):
     assert core_columnar.load(tmp_path / "long.xlsx") is not None
     assert core_columnar.load(tmp_path / "long.xlsx", Limits(max_cell_chars=20)) is None
     assert core_columnar.load(tmp_path / "long.xlsx", Limits(max_columns=1)) is None
+
+
+def test_on_two_cores_a_forked_helper_hashes_the_later_chunks(city, roster, lane, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ROWS", 1)
+    # pytest-xdist's workers run a thread of their own; nothing here takes a lock another thread holds.
+    monkeypatch.setattr(parallel, "single_threaded", lambda: True)
+    forked = []
+    real = parallel.ForkedReader
+
+    class Spy(real):
+        def __init__(self, *args):
+            forked.append(getattr(args[0], "work", args[0]))
+            super().__init__(*args)
+
+    monkeypatch.setattr(parallel, "ForkedReader", Spy)
+    bad = {p.row for p in run(city, roster, commit=False).problems}
+    assert len(forked) == 1 and len(forked[0]) > 3  # the second half of the chunks
+    rows, _on_record = sheet_rows(city)
+    write_roster(roster, [row for number, row in enumerate(rows, start=3) if number not in bad])
+    with_helper, state = committed(city, roster)
+    assert with_helper.committed and len(forked) == 2
+    monkeypatch.setattr(columnar, "MIN_ROWS", 10**9)
+    without, state_without = committed(city, roster)
+    assert comparable(with_helper) == comparable(without) and state == state_without
