@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first, to warm the caches (default 3)")
     parser.add_argument("--import-rows", type=int, default=1_000_000, help="roster rows to import (default 1,000,000)")
     parser.add_argument("--import-seed", type=int, default=2005, help="seed of the generated roster (default 2005)")
-    parser.add_argument("--import-baseline-runs", type=int, default=3, help="baseline runs; the median is used")
+    parser.add_argument("--import-runs", type=int, default=3, help="runs of the baseline and the import, in turns")
     parser.add_argument("--import-profile", type=Path, help="cProfile the import into this file (distorts the time)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
     parser.add_argument("--no-write", action="store_true", help="print the figures but leave BENCHMARKS.md alone")
@@ -96,7 +96,7 @@ def run_steps(args: argparse.Namespace, url: str, *, database: str) -> int:
                 write=not args.no_write,
                 strict=args.strict,
                 profile=args.import_profile,
-                baseline_runs=args.import_baseline_runs,
+                runs=args.import_runs,
             ),
         )
     return status
