@@ -19,9 +19,11 @@ import random
 import pytest
 import xlsxwriter
 from django.db import connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vanguard.core import columnar as core_columnar
-from vanguard.core import people
+from vanguard.core import idnumber, people
 from vanguard.members.factories import MemberFactory
 from vanguard.members.models import Member, MemberTally
 from vanguard.members.services import protect_id_number
@@ -360,3 +362,44 @@ def test_on_two_cores_a_forked_helper_hashes_the_later_chunks(city, roster, lane
     monkeypatch.setattr(columnar, "MIN_ROWS", 10**9)
     without, state_without = committed(city, roster)
     assert comparable(with_helper) == comparable(without) and state == state_without
+
+
+_DIGITS = "0123456789"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda seed, year: person(random.Random(seed), year)[0], st.integers(0, 10**6), st.integers(1885, 2030)
+            ),  # fmt: skip
+            st.text(alphabet=_DIGITS + "Xx ", min_size=16, max_size=19),
+            st.builds(
+                lambda seed, position, digit: _changed(person(random.Random(seed))[0], position, digit),
+                st.integers(0, 10**6),
+                st.integers(0, 17),
+                st.sampled_from(_DIGITS + "X"),
+            ),  # fmt: skip
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_id_numbers_are_judged_column_wise_as_idnumber_parse_judges_them(numbers):
+    import pyarrow as pa
+
+    ok, _ids, born, sex = columnar.check_id_numbers(pa.chunked_array([pa.array(numbers, pa.string())]), TODAY)
+    for number, valid, birth, gender in zip(numbers, ok.to_pylist(), born.to_pylist(), sex.to_pylist(), strict=True):
+        try:
+            parsed = idnumber.parse(number, today=TODAY)
+        except idnumber.IDNumberError:
+            parsed = None
+        if valid:  # never more lenient than the reference
+            assert parsed is not None and (parsed.birth_date, parsed.sex) == (birth, gender), number
+        elif idnumber.normalise(number) == number:  # and, for numbers in normal form, never stricter
+            assert parsed is None, number
+
+
+def _changed(number: str, position: int, digit: str) -> str:
+    return number[:position] + digit + number[position + 1 :]
