@@ -50,7 +50,9 @@ CHUNK_ROWS = 50_000  # rows checked, settled and written at a time, so the serve
 ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643; idnumber.parse is the reference
 NAME_SHAPE = r"^[\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}·A-Za-z]+$"  # NFKC leaves these as they are
-DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( 00:00:00)?$"
+# A date cell at midnight as fastexcel writes it, or a full date typed as text (2005-01-05, 2005.1.5,
+# 2005/1/5, 2005年1月5日); never digits alone, which a number cell could also have given.
+DATE_SHAPE = r"^(?P<year>[0-9]{4})[-./年](?P<month>[0-9]{1,2})[-./月](?P<day>[0-9]{1,2})日?(?: 00:00:00)?$"
 # Python's str.isspace() characters: a text starting or ending with one is trimmed row-wise.
 SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 # Texts whose cell type changes their meaning: a boolean, a time, a fraction written differently by
@@ -60,6 +62,20 @@ AMBIGUOUS_TEXT = r"^(true|false)$|^-?[0-9]*\.[0-9]+$|^[0-9]{4}-[0-9]{2}-[0-9]{2}
 MAYBE_TOTAL = r"[合总小共計计總縂TtOoAaLl]|[^\x{00}-\x{7f}\x{4e00}-\x{9fff}]|^" + SPACE + r"*$"
 TEXT_FIELDS = ("name", "ethnicity", "mobile_place", "work_unit", "post", "phone")
 CHOICE_FIELDS = ("gender", "status", "category", "education")
+
+
+def real_dates(texts, layout: str) -> Any:
+    """Dates from texts in `layout`; null where no such day exists.
+
+    Arrow's strptime rolls an impossible day over (2005-02-30 becomes
+    2005-03-02), so the date is written back and must give the same text.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parsed = pc.cast(pc.strptime(texts, format=layout, unit="s", error_is_null=True), pa.date32())
+    same = pc.equal(pc.strftime(pc.cast(parsed, pa.timestamp("s")), format=layout), texts)
+    return pc.if_else(same, parsed, pa.scalar(None, pa.date32()))
 
 
 def check_id_numbers(ids, today: datetime.date) -> tuple[Any, Any, Any, Any]:
@@ -87,10 +103,7 @@ def check_id_numbers(ids, today: datetime.date) -> tuple[Any, Any, Any, Any]:
     number = pc.if_else(pc.greater_equal(number, 11), pc.subtract(number, 11), number)
     expected = pc.if_else(pc.equal(number, 10), "X", pc.cast(number, pa.string()))
     ok = pc.and_(ok, pc.equal(expected, pc.utf8_slice_codeunits(ids, 17, 18)))
-    born = pc.cast(
-        pc.strptime(pc.utf8_slice_codeunits(ids, 6, 14), format="%Y%m%d", unit="s", error_is_null=True),
-        pa.date32(),
-    )
+    born = real_dates(pc.utf8_slice_codeunits(ids, 6, 14), "%Y%m%d")
     in_range = pc.and_(pc.less_equal(born, pa.scalar(today, pa.date32())), pc.greater_equal(pc.year(born), 1890))
     ok = pc.and_(ok, pc.fill_null(in_range, False))
     male = pc.equal(pc.bit_wise_and(pc.cast(pc.utf8_slice_codeunits(ids, 16, 17), pa.int32()), 1), 1)
@@ -182,12 +195,14 @@ class _Lane:
             if key in cells:
                 column = cells[key]
                 well = pc.match_substring_regex(column, DATE_SHAPE)
-                parsed = pc.cast(
-                    pc.strptime(
-                        pc.utf8_slice_codeunits(column, 0, 10), format="%Y-%m-%d", unit="s", error_is_null=True
-                    ),
-                    pa.date32(),
+                parts = pc.extract_regex(column, DATE_SHAPE)
+                iso = pc.binary_join_element_wise(
+                    pc.struct_field(parts, "year"),
+                    pc.utf8_lpad(pc.struct_field(parts, "month"), 2, "0"),
+                    pc.utf8_lpad(pc.struct_field(parts, "day"), 2, "0"),
+                    "-",
                 )
+                parsed = real_dates(iso, "%Y-%m-%d")
                 # Blank is fine here (a required one is checked below); otherwise a real date in the plain form.
                 ok = pc.and_(ok, pc.or_(pc.is_null(column), pc.fill_null(pc.and_(well, pc.is_valid(parsed)), False)))
                 dates[key] = parsed
