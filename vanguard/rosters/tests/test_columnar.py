@@ -246,7 +246,11 @@ def committed(city, path) -> tuple:
     return report, state
 
 
-PLAIN = {f"李{c}" for c in "一二三四五六七八九十甲乙"} | {f"赵{c}" for c in "一二三四五六七八九十"} | {"朱红", "萧何", "钱一", "钱二"}
+PLAIN = (
+    {f"李{c}" for c in "一二三四五六七八九十甲乙"}
+    | {f"赵{c}" for c in "一二三四五六七八九十"}
+    | {"朱红", "萧何", "钱一", "钱二"}
+)
 
 
 def test_a_file_the_lane_takes_whole_stores_what_the_row_wise_import_stores(city, roster, lane, monkeypatch, tmp_path):
