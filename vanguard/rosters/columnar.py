@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,19 +126,21 @@ def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, w
     if any(c.required and k not in header.positions for k, c in importer.columns.items()):
         return False  # the row-wise import words the missing column
     lane = _Lane(importer, sheet, header)
-    if not lane.classify():
-        return False
-    slow_rows = lane.slow_rows(path, limits)
-    if slow_rows is None:
-        return False
-    report = importer.report
-    report.sheet, report.header_row = sheet.name, header.row_number
-    report.columns = header.labels
-    report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
-    total = sheet.last_row
-    importer.prepare(total, write)
-    lane.run(slow_rows, progress, write)
-    importer.finish(write)
+    with lane.helper(write) as protected:
+        if not lane.classify():
+            return False
+        slow_rows = lane.slow_rows(path, limits)
+        if slow_rows is None:
+            return False
+        report = importer.report
+        report.sheet, report.header_row = sheet.name, header.row_number
+        report.columns = header.labels
+        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+        total = sheet.last_row
+        importer.prepare(total, write)
+        lane.run(slow_rows, progress, write, protected)
+        importer.finish(write)
+        protected.completed = True
     if progress:
         progress(total, total)
     return True
@@ -356,7 +357,7 @@ class _Lane:
 
     # -- the import ------------------------------------------------------------
 
-    def run(self, slow_rows: list[SheetRow], progress, write: bool) -> None:
+    def run(self, slow_rows: list[SheetRow], progress, write: bool, protected: _Protected) -> None:
         report, pc = self.importer.report, self.pc
         report.rows_read += self.rows
         report.skipped += (pc.sum(self.blank).as_py() or 0) + self.skipped
@@ -364,14 +365,12 @@ class _Lane:
         by_chunk: dict[int, list[SheetRow]] = {}
         for row in slow_rows:
             by_chunk.setdefault((row.number - self.first) // CHUNK_ROWS, []).append(row)
-        starts = list(range(0, self.rows, CHUNK_ROWS))
-        with self._helper(starts, write) as protected:
-            for start in starts:
-                stop = min(start + CHUNK_ROWS, self.rows)
-                slow = self._parse(start, stop, by_chunk.get(start // CHUNK_ROWS, []))
-                self._chunk(start, stop, slow, write, protected.get(start))
-                if progress:
-                    progress(self.first + stop - 1, self.sheet.last_row)
+        for start in range(0, self.rows, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, self.rows)
+            slow = self._parse(start, stop, by_chunk.get(start // CHUNK_ROWS, []))
+            self._chunk(start, stop, slow, write, protected.get(start))
+            if progress:
+                progress(self.first + stop - 1, self.sheet.last_row)
 
     def _mark_shared_ids(self, slow_rows: list[SheetRow]) -> None:
         """Rows whose ID number is on another row too (here or among the row-wise ones) go through settle.
@@ -388,18 +387,17 @@ class _Lane:
         shared = pa.concat_arrays([pa.array(shared, pa.string()), pa.array(elsewhere, pa.string())])
         self.shared = pc.fill_null(pc.is_in(ids, value_set=shared), False)
 
-    def _helper(self, starts: list[int], write: bool):
-        """On two cores, a forked process hashes (and encrypts) the ID numbers of the later chunks."""
-        pc = self.pc
-        if len(starts) < 2 or not parallel.worthwhile(self.rows):
+    def helper(self, write: bool) -> _Protected:
+        """On two cores, a forked process hashes (and encrypts) every ID number while this one checks the rows.
+
+        It starts before the checks, on the ID column as read, so that its
+        work overlaps theirs; values that are no ID number come back as None.
+        """
+        if self.rows < CHUNK_ROWS or not parallel.worthwhile(self.rows):
             return _Protected(None)
-        later = starts[len(starts) // 2 :]
-        ids = self.values["id_number"]
-        work = [
-            (start, pc.take(ids, pc.add(pc.indices_nonzero(self.ok.slice(start, CHUNK_ROWS)), start)).to_pylist())
-            for start in later
-        ]  # as Python lists before the fork: the child leaves Arrow (and its threads) alone
-        return _Protected(parallel.ForkedReader(_Protector(work), [], 0, write), later[0])
+        ids = self.cells["id_number"].to_pylist()  # before the fork: the child leaves Arrow (and its threads) alone
+        work = [(start, ids[start : start + CHUNK_ROWS]) for start in range(0, self.rows, CHUNK_ROWS)]
+        return _Protected(parallel.ForkedReader(_Protector(work), [], 0, write))
 
     def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[_Candidate]:
         """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
@@ -438,7 +436,12 @@ class _Lane:
         importer, report = self.importer, self.importer.report
         positions = pc.add(pc.indices_nonzero(self.ok.slice(start, stop - start)), start)
         ids = pc.take(self.values["id_number"], positions).to_pylist()
-        hashes, tokens = protected if protected is not None else (crypto.lookup_hash_many(ids), None)
+        if protected is not None:  # the helper's, for every row of the chunk: keep those taken here
+            offsets = pc.subtract(positions, start).to_pylist()
+            hashes = [protected[0][i] for i in offsets]
+            tokens = None if protected[1] is None else [protected[1][i] for i in offsets]
+        else:
+            hashes, tokens = crypto.lookup_hash_many(ids), None
         existing: dict[str, Any] = {}
         for offset in range(0, len(hashes), BATCH_SIZE):
             existing.update(importer._existing(hashes[offset : offset + BATCH_SIZE]))
@@ -496,16 +499,22 @@ class _Lane:
     def _write(self, positions, ids: list[str], hashes: list[str], tokens: list[str] | None) -> None:
         importer = self.importer
         tokens = tokens if tokens is not None else crypto.encrypt_many(ids)
-        category = self._column("category", positions)
+        pa, pc = self.pa, self.pc
+        count = len(ids)
         status = self._column("status", positions)
-        statuses = [Status.FULL.value] * len(ids) if status is None else [
-            s or Status.FULL.value for s in status.to_pylist()
-        ]  # fmt: skip
         org_paths = self._column("org_path", positions)
-        paths = [importer.root.path] * len(ids) if org_paths is None else org_paths.to_pylist()
+        groups = pa.table({
+            "path": pa.array([importer.root.path] * count, pa.string()) if org_paths is None else org_paths,
+            "category": self._column("category", positions),
+            "status": pc.fill_null(status, Status.FULL.value) if status is not None else pa.array(
+                [Status.FULL.value] * count, pa.string()
+            ),
+        }).group_by(["path", "category", "status"]).aggregate([("path", "count")])  # fmt: skip
         deltas = importer.tally_deltas
-        for key, count in Counter(zip(paths, category.to_pylist(), statuses, strict=True)).items():
-            deltas[key] += count
+        for path, category, state, number in zip(
+            *(groups.column(n).to_pylist() for n in ("path", "category", "status", "path_count")), strict=True
+        ):
+            deltas[(path, category, state)] += number
         if connection.vendor == "postgresql":
             importer.stream.write_text(self._copy_lines(positions, ids, hashes, tokens), len(ids))
         else:
@@ -579,7 +588,8 @@ class _Protector:
 
     def child_batches(self, work, write: bool):
         for start, ids in work:
-            yield start, crypto.lookup_hash_many(ids), crypto.encrypt_many(ids) if write else None
+            usable = [value if type(value) is str and len(value) == 18 else "" for value in ids]
+            yield start, crypto.lookup_hash_many(usable), crypto.encrypt_many(usable) if write else None
 
     def child_report(self) -> None:
         return None
@@ -588,10 +598,10 @@ class _Protector:
 class _Protected:
     """The forked helper's results by chunk start, read as the chunks come (none without a helper)."""
 
-    def __init__(self, reader: parallel.ForkedReader | None, first: int = 0):
+    def __init__(self, reader: parallel.ForkedReader | None):
         self.reader = reader
-        self.first = first  # the first chunk the helper did
         self.records = reader.results() if reader is not None else iter(())
+        self.completed = False  # every chunk taken: then the child's closing record is read, else it is stopped
 
     def __enter__(self) -> _Protected:
         return self
@@ -599,15 +609,13 @@ class _Protected:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.reader is None:
             return
-        if exc_type is None:
+        if exc_type is None and self.completed:
             for _record in self.records:  # the closing report, and the child's exit status checked
                 pass
         self.reader.__exit__(exc_type, exc, tb)
 
     def get(self, start: int) -> tuple[list[str], list[str] | None] | None:
         if self.reader is None:
-            return None
-        if start < self.first:
             return None
         kind, (done, hashes, tokens) = next(self.records)
         assert kind == "batch" and done == start, (kind, done, start)
