@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from vanguard.core import columnar, crypto, idnumber
-from vanguard.core.spreadsheets import CellError, Limits, SheetRow, column_letter, find_header, text
+from vanguard.core.spreadsheets import CellError, Limits, SheetRow, find_header, text
 from vanguard.members.models import Category, Member, Status
 from vanguard.members.services import MIN_JOINING_AGE
 from vanguard.rosters import parallel
+from vanguard.rosters.columns import MEMBER_FIELDS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -128,6 +129,7 @@ def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, w
         return False  # no header in the first sheet, or merged cells among the rows: the row-wise reader decides
     if any(c.required and k not in header.positions for k, c in importer.columns.items()):
         return False  # the row-wise import words the missing column
+    importer.positions = header.positions  # what _skip and parse read; the report's fields once it is taken
     lane = _Lane(importer, sheet, header)
     with lane.helper(write) as protected:
         if not lane.classify():
@@ -135,10 +137,7 @@ def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, w
         slow_rows = lane.slow_rows(path, limits)
         if slow_rows is None:
             return False
-        report = importer.report
-        report.sheet, report.header_row = sheet.name, header.row_number
-        report.columns = header.labels
-        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+        importer.take_header(sheet.name, header)
         total = sheet.last_row
         importer.prepare(total, write)
         lane.run(slow_rows, progress, write, protected)
@@ -158,7 +157,6 @@ class _Lane:
         self.importer = importer
         self.sheet = sheet
         self.header = header
-        importer.positions = header.positions
         self.first = header.row_number + 1  # sheet row of data index 0
         self.rows = sheet.last_row - header.row_number
         offset = self.first - sheet.first_row
@@ -193,11 +191,11 @@ class _Lane:
         ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(name, NAME_SHAPE), False))
         ok = pc.and_(ok, pc.less_equal(pc.utf8_length(name), Member._meta.get_field("name").max_length))
         ok = pc.and_(ok, pc.invert(pc.fill_null(pc.is_in(name, pa.array(["true", "false"])), False)))
+        self.values: dict[str, Any] = {"id_number": ids, "name": name, "birth_date": born}
         for key in TEXT_FIELDS[1:]:
             if key in cells:
                 ok = pc.and_(ok, self._plain_text(cells[key], Member._meta.get_field(key).max_length))
-
-        self.values: dict[str, Any] = {"id_number": ids, "name": name, "birth_date": born}
+                self.values[key] = cells[key]  # mobile_place is kept below only for mobile members
         dates = {}
         for key in ("birth_date", "joined_on", "mobile_since"):
             if key in cells:
@@ -246,9 +244,6 @@ class _Lane:
         ok = pc.and_(ok, pc.or_(pc.invert(mobile), mobile_ok))
         self.values["mobile_since"] = pc.if_else(mobile, since, pa.scalar(None, pa.date32()))
         self.values["mobile_place"] = pc.if_else(mobile, place, pa.scalar(None, pa.string()))
-        for key in TEXT_FIELDS[1:]:
-            if key in cells and key != "mobile_place":
-                self.values[key] = cells[key]
 
         ok = pc.and_(ok, self._organisations())
         # A row taken here must not be one the row-wise reader skips as a 合计 row.
@@ -474,26 +469,20 @@ class _Lane:
             self._write(positions, ids, hashes, tokens)
 
     def _column(self, key: str, positions) -> Any:
+        """A computed column at these positions; None where the file gives none (the root's organisation)."""
         value = self.values.get(key)
-        if value is None:
-            return None
-        if isinstance(value, (int, str)):
-            return value
-        return self.pc.take(value, positions)
+        return None if value is None else self.pc.take(value, positions)
 
     def _row_values(self, positions) -> list[dict[str, Any]]:
         """The values dicts the row-wise parse would give these rows (only fields present, blank left out)."""
         importer = self.importer
         columns = {}
-        for key in ("name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
-                    "mobile_since", "mobile_place", "work_unit", "post", "phone"):  # fmt: skip
+        for key in MEMBER_FIELDS:
             if key in self.values:
                 columns[key] = self._column(key, positions).to_pylist()
         organisation = self._column("organisation_id", positions)
         count = len(positions)
-        orgs = [importer.root.pk] * count if organisation is None else (
-            [organisation] * count if isinstance(organisation, int) else organisation.to_pylist()
-        )  # fmt: skip
+        orgs = [importer.root.pk] * count if organisation is None else organisation.to_pylist()
         result = []
         for i in range(count):
             values = {key: column[i] for key, column in columns.items() if column[i] is not None and column[i] != ""}
@@ -527,11 +516,9 @@ class _Lane:
 
     def _stored(self, positions, ids, hashes, tokens) -> dict[str, Any]:
         """Arrow columns (or one value for every row) for the member fields this lane sets."""
-        pa, pc = self.pa, self.pc
-        id_array = pa.array(ids, pa.string())
+        pa = self.pa
         columns: dict[str, Any] = {}
-        for key in ("name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
-                    "mobile_since", "mobile_place", "work_unit", "post", "phone", "org_path"):  # fmt: skip
+        for key in (*MEMBER_FIELDS, "org_path"):
             value = self._column(key, positions)
             if value is not None:
                 columns[key] = value
@@ -540,9 +527,7 @@ class _Lane:
         columns.setdefault("org_path", self.importer.root.path)
         columns["id_number_encrypted"] = pa.array(tokens, pa.string())
         columns["id_number_hash"] = pa.array(hashes, pa.string())
-        columns["id_number_masked"] = pc.binary_join_element_wise(
-            pc.utf8_slice_codeunits(id_array, 0, 4), "*" * 10, pc.utf8_slice_codeunits(id_array, 14, 18), ""
-        )
+        columns["id_number_masked"] = pa.array([idnumber.mask(value) for value in ids], pa.string())
         return columns
 
     def _copy_lines(self, positions, ids, hashes, tokens) -> bytes:

@@ -39,6 +39,12 @@ MEMBER_COLUMN_SPECS = [
     ("phone", _("Phone"), ["联系电话", "手机", "电话", "手机号码", "联系方式", "手机号"], False),
 ]
 
+# The member fields a roster may carry, in the order the import reads them.
+MEMBER_FIELDS = (
+    "name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
+    "mobile_since", "mobile_place", "work_unit", "post", "phone",
+)  # fmt: skip
+
 ORGANISATION_COLUMN_SPECS = [
     ("seq", _("No."), ["序号", "编号", "序"], False),
     ("name", _("Name"), ["名称", "党组织名称", "组织名称", "党组织", "单位名称"], True),

@@ -52,6 +52,7 @@ from vanguard.orgs.models import Organisation
 from vanguard.rosters import columnar, parallel
 from vanguard.rosters.columns import (
     MEMBER_COLUMN_SPECS,
+    MEMBER_FIELDS,
     ORGANISATION_COLUMN_SPECS,
     TOTAL_ROW_WORDS,
     choice_lookup,
@@ -65,10 +66,6 @@ KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad
 KEEP_CHANGES = 500
 # A load at least this big into a member table no bigger than the file rebuilds the indexes afterwards.
 BULK_LOAD_MIN_ROWS = 100_000
-MEMBER_FIELDS = (
-    "name", "gender", "ethnicity", "birth_date", "education", "joined_on", "status", "category",
-    "mobile_since", "mobile_place", "work_unit", "post", "phone",
-)  # fmt: skip
 DATE_FIELDS = {"birth_date", "joined_on", "mobile_since"}
 
 
@@ -243,10 +240,7 @@ class _RosterImport:
     def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
         sheet, header, rows = self._locate(path, limits)
         report = self.report
-        report.sheet, report.header_row = sheet.name, header.row_number
-        report.columns = header.labels
-        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
-        self.positions = header.positions
+        self.take_header(sheet.name, header)
         missing = [k for k, c in self.columns.items() if c.required and k not in header.positions]
         for key in missing:
             message = _("The column “%(column)s” is missing.") % {"column": self._label(key)}
@@ -260,6 +254,14 @@ class _RosterImport:
         self.finish(write)
         if progress:
             progress(total, total)
+
+    def take_header(self, sheet_name: str, header) -> None:
+        """Where the columns are, for the report and for reading rows."""
+        report = self.report
+        report.sheet, report.header_row = sheet_name, header.row_number
+        report.columns = header.labels
+        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
+        self.positions = header.positions
 
     def consume(self, rows: Iterator[SheetRow], total: int, progress, write: bool) -> None:
         """Parse the rows and settle them batch by batch, in row order."""
