@@ -67,3 +67,66 @@ class Job(models.Model):
         if self.total <= 0:
             return 0
         return min(100, self.done * 100 // self.total)
+
+
+class AuditEntry(models.Model):
+    """One entry of the audit trail: who did what to which object, in which role, with old and new values.
+
+    Entries form a hash chain (see core.audit): `hash` covers the entry's
+    canonical content and the previous entry's hash, and `seq` numbers them
+    without gaps, so an edited, deleted, inserted or reordered entry is found
+    by `manage.py verify_audit`.  Rows are written only through
+    `core.audit.record` and never updated.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("at"))
+    event = models.CharField(_("event"), max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # users are deactivated, never deleted: the trail keeps naming them
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_role = models.CharField(_("acting as"), max_length=32, blank=True)
+    actor_organisation = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acting at"),
+    )
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object name"), max_length=200, blank=True)
+    # Where the entry belongs in the tree, for scoping; none means superusers only.
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("organisation"),
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # field → [old, new]
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    scope_fields = ("organisation__path",)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-seq"], name="audit_object"),
+            models.Index(fields=["organisation", "-seq"], name="audit_organisation"),
+            models.Index(fields=["event", "-seq"], name="audit_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event}"
