@@ -12,13 +12,26 @@ def roles_of(user) -> list[RoleAssignment]:
     return list(RoleAssignment.objects.current().filter(user=user).select_related("organisation"))
 
 
-def role_label_at(user, path: str) -> str:
-    """The most specific current role covering `path`, as 'Secretary · 某区委' (recorded on workflow steps)."""
+def acting_role(user, path: str) -> RoleAssignment | None:
+    """The most specific current role of `user` covering `path`: the role they act in there."""
     best = None
     for assignment in roles_of(user):
         if tree.is_within(path, assignment.organisation.path):
             if best is None or assignment.organisation.depth > best.organisation.depth:
                 best = assignment
+    return best
+
+
+def acting_as(user, path: str) -> dict:
+    """The audit trail's actor fields for `user` acting on something at `path` (core.audit.record's keywords)."""
+    best = acting_role(user, path) if user is not None else None
+    role = best.role if best else ("superuser" if getattr(user, "is_superuser", False) else "")
+    return {"actor": user, "actor_role": role, "actor_organisation": best.organisation if best else None}
+
+
+def role_label_at(user, path: str) -> str:
+    """The most specific current role covering `path`, as 'Secretary · 某区委' (recorded on workflow steps)."""
+    best = acting_role(user, path)
     if best is None:
         return "superuser" if getattr(user, "is_superuser", False) else ""
     return f"{best.get_role_display()} · {best.organisation.name}"

@@ -43,7 +43,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "id_number": services.reveal_id_number(member) if selectors.may_see_identity(request.user, member) else "",
         "can_change": can_at_path(request.user, Action.CHANGE, member.org_path),
         "transfers": member.transfers.select_related("from_organisation", "to_organisation"),
-        "events": member.events.select_related("actor")[:50],
+        "history": selectors.member_history(member)[:50],
     }
     return render(request, "members/detail.html", context)
 

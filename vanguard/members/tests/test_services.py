@@ -5,9 +5,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from vanguard.core import people
+from vanguard.core import audit, people
+from vanguard.core.models import AuditEntry
 from vanguard.members import services
-from vanguard.members.models import Member, MemberEvent, Transfer, TransferStatus, TransferStep
+from vanguard.members.models import Member, Transfer, TransferStatus, TransferStep
 
 pytestmark = pytest.mark.django_db
 BORN = datetime.date(1970, 3, 8)
@@ -74,7 +75,7 @@ def test_update_records_a_diff_and_keeps_the_id_number_when_blank(city):
     services.update_member(member=member, fields={"phone": "13800138000", "post": "支委"}, id_number=None)
     member.refresh_from_db()
     assert member.phone == "13800138000" and member.id_number_hash == before
-    event = MemberEvent.objects.filter(member=member, kind="updated").get()
+    event = audit.history(member).get(event="members.member.updated")
     assert event.changes["phone"][1] == "13800138000" and "post" in event.changes
 
 
@@ -105,6 +106,14 @@ class TestTransfer:
         assert transfer.status == TransferStatus.ACCEPTED and transfer.closed_at
         steps = list(transfer.steps.values_list("action", "actor__username", "actor_role"))
         assert steps == [("started", "sec_a", "书记"), ("accepted", "sec_b", "书记 · 乙区委")]
+        entries = list(audit.history(transfer).order_by("seq"))
+        assert [e.event for e in entries] == ["members.transfer.started", "members.transfer.accept"]
+        accepted = entries[1]
+        assert accepted.actor == city.secretary_b and accepted.actor_role == "secretary"
+        assert accepted.actor_organisation == city.district_b and accepted.changes == {
+            "status": ["pending", "accepted"]
+        }
+        assert entries[0].actor_organisation == city.district_a and entries[0].organisation_id == city.branch_a.pk
 
     def test_refuse_needs_a_reason_and_leaves_the_member(self, city):
         transfer = self.start(city)
@@ -144,6 +153,17 @@ class TestTransfer:
         with pytest.raises(ValidationError):
             services.refuse_transfer(transfer=transfer, reason="x")
         assert TransferStep.objects.filter(transfer=transfer).count() == 2
+        assert audit.history(transfer).count() == 2
+
+    def test_only_the_receiving_side_may_accept(self, city):
+        transfer = self.start(city)
+        with pytest.raises(ValidationError, match="side"):
+            services.accept_transfer(transfer=transfer, actor=city.secretary_a)
+        with pytest.raises(ValidationError, match="side"):
+            services.cancel_transfer(transfer=transfer, actor=city.secretary_b)
+        assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.PENDING
+        assert AuditEntry.objects.filter(event__startswith="members.transfer.").count() == 1
+        services.accept_transfer(transfer=transfer, actor=city.office)  # the office covers both sides
 
 
 def test_hosting_keeps_the_home_organisation_of_record(city):
@@ -154,5 +174,6 @@ def test_hosting_keeps_the_home_organisation_of_record(city):
     services.set_host(member=member, host_organisation=None, actor=city.secretary_b)
     member.refresh_from_db()
     assert member.host_organisation is None and member.hosted_since is None
-    kinds = list(MemberEvent.objects.filter(member=member).values_list("kind", flat=True))
-    assert "hosting_started" in kinds and "hosting_ended" in kinds
+    kinds = list(audit.history(member).filter(event__contains="hosting").values_list("event", flat=True))
+    assert kinds == ["members.member.hosting_ended", "members.member.hosting_started"]
+    assert audit.history(member).first().changes == {"host_organisation": [city.branch_a.name, ""]}

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import PASSWORD
+from vanguard.core import audit
 from vanguard.members import services
 from vanguard.members.factories import MemberFactory
 from vanguard.members.models import Member, Transfer
@@ -147,7 +148,7 @@ def test_a_page_edit_is_recorded_in_the_history(client, city):
     data = {f: getattr(member, f) for f in ["name", "gender", "ethnicity", "education", "status", "category"]}
     data.update(birth_date=member.birth_date.isoformat(), joined_on=member.joined_on.isoformat(), post="组织委员")
     assert client.post(reverse("members:edit", args=[member.pk]), data).status_code == 302
-    event = member.events.get(kind="updated")
+    event = audit.history(member).get(event="members.member.updated")
     assert event.changes["post"] == ["", "组织委员"] and event.actor == city.secretary_a
     assert "组织委员" in client.get(reverse("members:detail", args=[member.pk])).content.decode()
 
