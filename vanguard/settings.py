@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -43,6 +44,9 @@ if not FIELD_ENCRYPTION_KEY:
         FIELD_ENCRYPTION_KEY = "vanguard-demo-field-key"
     else:
         raise ImproperlyConfigured("VANGUARD_FIELD_KEY is not set (the key that protects ID numbers).")
+# The previous field key, set only while `manage.py rotate_field_key` re-keys the stored values
+# under the new one: until then both are read and searched (see README, "Rotating the field key").
+FIELD_ENCRYPTION_KEY_OLD = os.environ.get("VANGUARD_FIELD_KEY_OLD", "")
 
 ALLOWED_HOSTS = env_list("VANGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEMO or DEBUG) else "")
 CSRF_TRUSTED_ORIGINS = env_list("VANGUARD_CSRF_TRUSTED_ORIGINS")
@@ -60,6 +64,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "vanguard.core",
     "vanguard.accounts",
     "vanguard.orgs",
@@ -69,14 +75,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees every response after the views and the middleware below it, the lockout page included.
+    "vanguard.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a sign-in refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vanguard.urls"
@@ -93,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "vanguard.accounts.context_processors.navigation",
             ],
         },
     },
@@ -116,6 +128,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The throttle first: it refuses a locked-out user name or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "vanguard.accounts.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -147,16 +164,69 @@ SESSION_COOKIE_SECURE = env_bool("VANGUARD_SECURE_COOKIES", not (DEMO or DEBUG))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 
+# Behind a reverse proxy (nginx terminating HTTPS), the proxy's own address is
+# every client's REMOTE_ADDR: the client's address then comes from the
+# X-Forwarded-For entries the proxies appended, and HTTPS from X-Forwarded-Proto.
+PROXY_COUNT = int(os.environ.get("VANGUARD_PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers keep to HTTPS for this long once they saw the site over HTTPS (sent on HTTPS responses only).
+SECURE_HSTS_SECONDS = int(os.environ.get("VANGUARD_HSTS_SECONDS", "0" if (DEMO or DEBUG) else "31536000"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts, styles, fonts and pictures only from our own static files (htmx and
+# ECharts included), no inline script or style, no framing.  Templates keep to
+# it; core/tests/test_headers.py scans them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in throttling (django-axes, vanguard.accounts.throttling): a user name is
+# locked after VANGUARD_LOGIN_FAILURES_PER_USER failed sign-ins, an address
+# (whatever user names it tries) after VANGUARD_LOGIN_FAILURES_PER_ADDRESS, for
+# VANGUARD_LOGIN_COOLOFF_MINUTES after the last failure; the campaign office can
+# unlock earlier (/accounts/lockouts/).  Applies to the login pages and to API
+# basic authentication alike.
+LOGIN_FAILURES_PER_USER = int(os.environ.get("VANGUARD_LOGIN_FAILURES_PER_USER", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("VANGUARD_LOGIN_FAILURES_PER_ADDRESS", "30"))
+AXES_ENABLED = True
+AXES_HANDLER = "vanguard.accounts.throttling.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_USER  # the handler applies the address limit itself
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("VANGUARD_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "vanguard.accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "vanguard.accounts.throttling.client_address"
+# A success forgives only this user name's failures from this address (the handler);
+# axes' own reset would also clear the address's failures on other user names.
+AXES_RESET_ON_SUCCESS = False
+# Our audit trail records lockouts and unlocks; axes' per-login log would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "vanguard.accounts.authentication.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "vanguard.core.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Services raise Django's ValidationError; this answers it with the same 400 as a serializer's.
+    "EXCEPTION_HANDLER": "vanguard.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vanguard API",
@@ -167,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The error answers (400/401/403/404/415/429) of every operation, declared once (core/tests/test_api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vanguard.core.api.declare_error_responses",
+    ],
 }
 
 # Background jobs (vanguard.core.jobs).  VANGUARD_TASKS picks where they run:
@@ -196,6 +271,16 @@ CELERY_RESULT_BACKEND = VANGUARD_REDIS_URL or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One job at a time per worker process: jobs are long and write in bulk; scale out with more processes.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job holds a lease, renewed whenever it reports progress; once a lease lapses its worker is taken
+# for dead and the job is started again, at most JOB_MAX_ATTEMPTS times in all, then failed (core.jobs).
+# The lease must outlast a job's longest step without progress (seconds; a million-row import: about 10).
+JOB_LEASE_SECONDS = float(os.environ.get("VANGUARD_JOB_LEASE_SECONDS", "180"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("VANGUARD_JOB_MAX_ATTEMPTS", "3"))
+
+# "Already a member elsewhere" refusals one user may receive per window before their ID numbers are no longer
+# checked (members.services.refuse_if_elsewhere): enough for honest typos, too few to probe a city's numbers.
+VANGUARD_ELSEWHERE_LIMIT = int(os.environ.get("VANGUARD_ELSEWHERE_LIMIT", "20"))
+VANGUARD_ELSEWHERE_WINDOW_HOURS = int(os.environ.get("VANGUARD_ELSEWHERE_WINDOW_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -7,21 +7,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vanguard.core import crypto, dates, idnumber
-from vanguard.members import tallies
+from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.accounts.selectors import acting_as
+from vanguard.core import audit, crypto, dates, idnumber
+from vanguard.core.models import AuditEntry
+from vanguard.members import events, tallies
 from vanguard.members.models import (
     Category,
     Member,
-    MemberEvent,
     Transfer,
     TransferStatus,
     TransferStep,
 )
+from vanguard.members.workflows import TRANSFER
 from vanguard.orgs.models import Organisation
 
 MIN_JOINING_AGE = 18
@@ -43,9 +47,13 @@ TRACKED_FIELDS = (
 
 
 def find_by_id_number(raw: str) -> Member | None:
-    """Exact-value lookup through the keyed hash; the plaintext is never stored in clear."""
+    """Exact-value lookup through the keyed hash; the plaintext is never stored in clear.
+
+    Searches under every configured key, so a member not yet re-keyed by a running
+    rotate_field_key is found too.
+    """
     value = idnumber.normalise(raw)
-    return Member.objects.filter(id_number_hash=crypto.lookup_hash(value)).first() if value else None
+    return Member.objects.filter(id_number_hash__in=crypto.lookup_hashes(value)).first() if value else None
 
 
 def reveal_id_number(member: Member) -> str:
@@ -145,12 +153,76 @@ def validate_member(member: Member, id_number: str | None) -> list[str]:
     """
     check = check_member(member, id_number)
     if check.id_number is not None:
-        other = Member.objects.filter(id_number_hash=crypto.lookup_hash(check.id_number.value)).exclude(pk=member.pk)
+        other = Member.objects.filter(id_number_hash__in=crypto.lookup_hashes(check.id_number.value))
+        other = other.exclude(pk=member.pk)
         if other.exists():
             check.add("id_number", _("Another member record already has this ID number."))
     if check.errors:
         raise ValidationError(check.errors)
     return check.warnings
+
+
+def elsewhere_refusals(actor) -> int:
+    """How many times in the window `actor` was told an ID number is on record outside their scope."""
+    since = timezone.now() - datetime.timedelta(hours=settings.VANGUARD_ELSEWHERE_WINDOW_HOURS)
+    entries = AuditEntry.objects.filter(event=events.ELSEWHERE_REFUSED, actor=actor, at__gte=since)
+    return sum(int(data.get("count", 1)) for data in entries.values_list("data", flat=True))
+
+
+def elsewhere_allowance(actor) -> int:
+    """How many more such refusals `actor` may receive in the window (DOMAIN §1 data is sensitive)."""
+    return max(0, settings.VANGUARD_ELSEWHERE_LIMIT - elsewhere_refusals(actor))
+
+
+def throttled_message() -> str:
+    return _(
+        "You have been told too many times today that a person is a member elsewhere. To protect personal data, "
+        "ID numbers are not checked for you until tomorrow; ask the campaign office to record this member."
+    )
+
+
+def record_elsewhere_refusals(*, actor, masked_numbers: list[str], organisation=None) -> None:
+    """Keep, in its own transaction, that `actor` was refused these ID numbers as members elsewhere.
+
+    Written even though the change it refused is rolled back: asking is what the trail must show.
+    """
+    if not masked_numbers or actor is None:
+        return
+    with transaction.atomic():
+        who = acting_as(actor, organisation.path) if organisation is not None else {"actor": actor}
+        audit.record(
+            event=events.ELSEWHERE_REFUSED,
+            **who,
+            organisation=who.get("actor_organisation") or organisation,
+            data={"count": len(masked_numbers), "id_numbers": masked_numbers[:50]},
+        )
+
+
+def refuse_if_elsewhere(*, actor, id_number: str, exclude: Member | None = None) -> None:
+    """ "Already a member elsewhere" (a transfer needs it) is kept and throttled per user, before any write.
+
+    A person on record outside the actor's scope is refused with the same
+    words whether or not the actor may see where; each such refusal is
+    written to the audit trail, and past VANGUARD_ELSEWHERE_LIMIT refusals in
+    VANGUARD_ELSEWHERE_WINDOW_HOURS the actor's ID numbers are not checked at
+    all, so a secretary cannot quietly test the city's ID numbers.
+    """
+    value = idnumber.normalise(id_number) if id_number else ""
+    if actor is None or not value or getattr(actor, "is_superuser", False):
+        return
+    if elsewhere_allowance(actor) <= 0:
+        raise ValidationError({"id_number": ValidationError(throttled_message(), code="throttled")})
+    other = Member.objects.filter(id_number_hash__in=crypto.lookup_hashes(value))
+    if exclude is not None:
+        other = other.exclude(pk=exclude.pk)
+    path = other.values_list("org_path", flat=True).first()
+    if path is None or can_at_path(actor, Action.VIEW, path):
+        return  # nothing there, or one the actor may see: validate_member words it
+    record_elsewhere_refusals(actor=actor, masked_numbers=[idnumber.mask(value)])
+    message = _("This person is already a member of %(where)s; move them with a relation transfer.") % {
+        "where": _("another organisation")
+    }
+    raise ValidationError({"id_number": ValidationError(message, code="elsewhere")})
 
 
 def _snapshot(member: Member) -> dict[str, Any]:
@@ -165,9 +237,14 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]
     }
 
 
-@transaction.atomic
 def create_member(*, organisation: Organisation, fields: dict[str, Any], id_number: str = "", actor=None) -> Member:
     """Add a member to `organisation`.  `fields` are Member attributes; the ID number is validated and protected."""
+    refuse_if_elsewhere(actor=actor, id_number=id_number)
+    return _create_member(organisation=organisation, fields=fields, id_number=id_number, actor=actor)
+
+
+@transaction.atomic
+def _create_member(*, organisation: Organisation, fields: dict[str, Any], id_number: str, actor) -> Member:
     # The path from the database, not the caller's copy: a reorganisation may have moved it since.
     organisation.refresh_from_db(fields=["path"])
     member = Member(organisation=organisation, org_path=organisation.path, **fields)
@@ -176,13 +253,20 @@ def create_member(*, organisation: Organisation, fields: dict[str, Any], id_numb
         protect_id_number(member, idnumber.normalise(id_number))
     _save_unique(member)
     tallies.adjust({(member.org_path, member.category, member.status): 1})
-    MemberEvent.objects.create(member=member, kind="created", summary="", actor=actor)
+    audit.record(
+        event=events.MEMBER_CREATED, **acting_as(actor, member.org_path), target=member, organisation=organisation
+    )
     return member
 
 
-@transaction.atomic
 def update_member(*, member: Member, fields: dict[str, Any], id_number: str | None = None, actor=None) -> Member:
     """Change a member's record.  `id_number=None` leaves the ID number as it is."""
+    refuse_if_elsewhere(actor=actor, id_number=id_number or "", exclude=member)
+    return _update_member(member=member, fields=fields, id_number=id_number, actor=actor)
+
+
+@transaction.atomic
+def _update_member(*, member: Member, fields: dict[str, Any], id_number: str | None, actor) -> Member:
     # Compare with the stored row: a bound ModelForm has already copied the new values onto `member`.
     before = _snapshot(Member.objects.get(pk=member.pk))
     for name, value in fields.items():
@@ -191,9 +275,10 @@ def update_member(*, member: Member, fields: dict[str, Any], id_number: str | No
     changes = _diff(before, _snapshot(member))
     if id_number:
         new_value = idnumber.normalise(id_number)
-        if crypto.lookup_hash(new_value) != member.id_number_hash:
+        if member.id_number_hash not in crypto.lookup_hashes(new_value):
+            before_masked = member.id_number_masked
             protect_id_number(member, new_value)
-            changes["id_number"] = ["", member.id_number_masked]
+            changes["id_number_masked"] = [before_masked, member.id_number_masked]
     _save_unique(member)
     if (before["category"], before["status"]) != (member.category, member.status):
         tallies.adjust(
@@ -203,7 +288,13 @@ def update_member(*, member: Member, fields: dict[str, Any], id_number: str | No
             }
         )
     if changes:
-        MemberEvent.objects.create(member=member, kind="updated", summary="", changes=changes, actor=actor)
+        audit.record(
+            event=events.MEMBER_UPDATED,
+            **acting_as(actor, member.org_path),
+            target=member,
+            organisation=member.organisation_id,
+            changes=changes,
+        )
     return member
 
 
@@ -255,83 +346,90 @@ def start_transfer(
     TransferStep.objects.create(
         transfer=transfer, action=TransferStep.Action.STARTED, actor=actor, actor_role=actor_role, comment=note
     )
-    MemberEvent.objects.create(member=member, kind="transfer_started", summary=to_organisation.name, actor=actor)
+    audit.record(
+        event=events.TRANSFER_STARTED,
+        **acting_as(actor, member.org_path),
+        target=transfer,
+        organisation=member.organisation_id,
+        data={"to": to_organisation.name, "valid_days": valid_days},
+    )
     return transfer
 
 
-def _lock_open(transfer: Transfer, expected: tuple[str, ...]) -> Transfer:
-    transfer = Transfer.objects.select_for_update().select_related("member", "to_organisation").get(pk=transfer.pk)
-    if transfer.status not in expected:
-        raise ValidationError(
-            _("The transfer’s status is “%(status)s”; that action is not possible.")
-            % {"status": transfer.get_status_display()}
-        )
+def _decide(
+    transfer: Transfer, name: str, step: str, *, actor, actor_role: str, comment: str = "", **context
+) -> Transfer:
+    """Take a declared transition (members.workflows) and record the step both sides see."""
+    side = "from" if name in ("resubmit", "cancel") else "to"
+    path = getattr(transfer, f"{side}_organisation").path
+    transfer = TRANSFER.take(
+        transfer, name, **acting_as(actor, path), data={"comment": comment} if comment else None, **context
+    )
+    TransferStep.objects.create(transfer=transfer, action=step, actor=actor, actor_role=actor_role, comment=comment)
     return transfer
 
 
 @transaction.atomic
 def accept_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
     """The receiving side accepts: the member's record moves and hosting ends."""
-    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
-    if transfer.letter_valid_until < timezone.localdate():
-        raise ValidationError(_("The introduction letter has expired; the sending side must issue a new one."))
-    member = transfer.member
+    transfer = _decide(
+        transfer, "accept", TransferStep.Action.ACCEPTED, actor=actor, actor_role=actor_role, comment=comment
+    )
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
     member.host_organisation = None
     member.hosted_since = None
     _move_member(member, transfer.to_organisation)
-    return _close(transfer, TransferStatus.ACCEPTED, TransferStep.Action.ACCEPTED, actor, actor_role, comment)
+    return transfer
 
 
 @transaction.atomic
 def refuse_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
     """The receiving side refuses, with a reason; the member stays where they were."""
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Give the reason for refusing.")]})
-    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
-    return _close(transfer, TransferStatus.REFUSED, TransferStep.Action.REFUSED, actor, actor_role, reason)
+    return _decide(
+        transfer,
+        "refuse",
+        TransferStep.Action.REFUSED,
+        actor=actor,
+        actor_role=actor_role,
+        comment=reason,
+        reason=reason,
+    )
 
 
 @transaction.atomic
 def return_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
     """The receiving side sends it back for correction (打回); the sender may resubmit."""
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say what needs correcting.")]})
-    transfer = _lock_open(transfer, (TransferStatus.PENDING,))
-    transfer.status = TransferStatus.RETURNED
-    transfer.save(update_fields=["status"])
-    TransferStep.objects.create(
-        transfer=transfer, action=TransferStep.Action.RETURNED, actor=actor, actor_role=actor_role, comment=reason
+    return _decide(
+        transfer,
+        "return",
+        TransferStep.Action.RETURNED,
+        actor=actor,
+        actor_role=actor_role,
+        comment=reason,
+        reason=reason,
     )
-    return transfer
 
 
 @transaction.atomic
 def resubmit_transfer(
     *, transfer: Transfer, note: str = "", valid_days: int = 30, actor=None, actor_role: str = ""
 ) -> Transfer:
-    transfer = _lock_open(transfer, (TransferStatus.RETURNED,))
-    transfer.status = TransferStatus.PENDING
-    transfer.letter_valid_until = timezone.localdate() + datetime.timedelta(days=valid_days)
-    transfer.save(update_fields=["status", "letter_valid_until"])
-    TransferStep.objects.create(
-        transfer=transfer, action=TransferStep.Action.RESUBMITTED, actor=actor, actor_role=actor_role, comment=note
+    return _decide(
+        transfer,
+        "resubmit",
+        TransferStep.Action.RESUBMITTED,
+        actor=actor,
+        actor_role=actor_role,
+        comment=note,
+        valid_days=valid_days,
     )
-    return transfer
 
 
 @transaction.atomic
 def cancel_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
-    transfer = _lock_open(transfer, (TransferStatus.PENDING, TransferStatus.RETURNED))
-    return _close(transfer, TransferStatus.CANCELLED, TransferStep.Action.CANCELLED, actor, actor_role, comment)
-
-
-def _close(transfer: Transfer, status: str, action: str, actor, actor_role: str, comment: str) -> Transfer:
-    transfer.status = status
-    transfer.closed_at = timezone.now()
-    transfer.save(update_fields=["status", "closed_at"])
-    TransferStep.objects.create(transfer=transfer, action=action, actor=actor, actor_role=actor_role, comment=comment)
-    MemberEvent.objects.create(member=transfer.member, kind=f"transfer_{status}", summary="", actor=actor)
-    return transfer
+    return _decide(
+        transfer, "cancel", TransferStep.Action.CANCELLED, actor=actor, actor_role=actor_role, comment=comment
+    )
 
 
 @transaction.atomic
@@ -348,10 +446,11 @@ def set_host(
     member.host_organisation = host_organisation
     member.hosted_since = (since or timezone.localdate()) if host_organisation else None
     member.save(update_fields=["host_organisation", "hosted_since", "updated_at"])
-    MemberEvent.objects.create(
-        member=member,
-        kind="hosting_started" if host_organisation else "hosting_ended",
-        summary=host_organisation.name if host_organisation else before,
-        actor=actor,
+    audit.record(
+        event=events.HOSTING_STARTED if host_organisation else events.HOSTING_ENDED,
+        **acting_as(actor, member.org_path),
+        target=member,
+        organisation=member.organisation_id,
+        changes={"host_organisation": [before, host_organisation.name if host_organisation else ""]},
     )
     return member
