@@ -198,7 +198,7 @@ def record_elsewhere_refusals(*, actor, masked_numbers: list[str], organisation=
         )
 
 
-def refuse_if_elsewhere(*, actor, id_number: str, exclude: Member | None = None) -> None:
+def refuse_if_elsewhere(*, actor, id_number: str, at: Organisation, exclude: Member | None = None) -> None:
     """ "Already a member elsewhere" (a transfer needs it) is kept and throttled per user, before any write.
 
     A person on record outside the actor's scope is refused with the same
@@ -218,7 +218,7 @@ def refuse_if_elsewhere(*, actor, id_number: str, exclude: Member | None = None)
     path = other.values_list("org_path", flat=True).first()
     if path is None or can_at_path(actor, Action.VIEW, path):
         return  # nothing there, or one the actor may see: validate_member words it
-    record_elsewhere_refusals(actor=actor, masked_numbers=[idnumber.mask(value)])
+    record_elsewhere_refusals(actor=actor, masked_numbers=[idnumber.mask(value)], organisation=at)
     message = _("This person is already a member of %(where)s; move them with a relation transfer.") % {
         "where": _("another organisation")
     }
@@ -239,7 +239,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]
 
 def create_member(*, organisation: Organisation, fields: dict[str, Any], id_number: str = "", actor=None) -> Member:
     """Add a member to `organisation`.  `fields` are Member attributes; the ID number is validated and protected."""
-    refuse_if_elsewhere(actor=actor, id_number=id_number)
+    refuse_if_elsewhere(actor=actor, id_number=id_number, at=organisation)
     return _create_member(organisation=organisation, fields=fields, id_number=id_number, actor=actor)
 
 
@@ -261,7 +261,7 @@ def _create_member(*, organisation: Organisation, fields: dict[str, Any], id_num
 
 def update_member(*, member: Member, fields: dict[str, Any], id_number: str | None = None, actor=None) -> Member:
     """Change a member's record.  `id_number=None` leaves the ID number as it is."""
-    refuse_if_elsewhere(actor=actor, id_number=id_number or "", exclude=member)
+    refuse_if_elsewhere(actor=actor, id_number=id_number or "", at=member.organisation, exclude=member)
     return _update_member(member=member, fields=fields, id_number=id_number, actor=actor)
 
 

@@ -14,6 +14,13 @@ from vanguard.core.models import AuditEntry
 EVENT = audit.declare("test.poked", "Poked")
 
 
+@pytest.fixture
+def city(city):
+    """The shared city with an empty trail, so entries here are numbered from 1 (its factories write entries)."""
+    AuditEntry.objects.all().delete()
+    return city
+
+
 def _append(n: int, city) -> list[AuditEntry]:
     return [
         audit.record(
