@@ -23,10 +23,11 @@ class Action(StrEnum):
     CHANGE = "change"
     VIEW_IDENTITY = "view_identity"  # the full ID number
     REORGANISE = "reorganise"
+    UNLOCK_SIGN_IN = "unlock_sign_in"  # lift a sign-in lockout of the users in the subtree
 
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
-    Role.ADMIN: {Action.VIEW, Action.CHANGE, Action.VIEW_IDENTITY, Action.REORGANISE},
+    Role.ADMIN: {Action.VIEW, Action.CHANGE, Action.VIEW_IDENTITY, Action.REORGANISE, Action.UNLOCK_SIGN_IN},
     Role.SECRETARY: {Action.VIEW, Action.CHANGE},
     Role.SUPERVISOR: {Action.VIEW},
     Role.MEMBER: set(),
