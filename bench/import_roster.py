@@ -560,7 +560,7 @@ def _time_phases() -> dict[str, float]:
 
     phases: dict[str, float] = {"load": 0.0, "rebuild": 0.0, "forked": 0.0, "columnar": 0.0, "row-wise loads": 0.0}
     locate, rebuilt_after, forked_reader, load_columns = (
-        services._RosterImport._locate,
+        services.RosterImport.locate,
         bulk.indexes_rebuilt_after,
         parallel.ForkedReader,
         columnar.load,
@@ -595,7 +595,7 @@ def _time_phases() -> dict[str, float]:
             phases["forked"] += 1
             super().__init__(*args, **kwargs)
 
-    services._RosterImport._locate = timed_locate
+    services.RosterImport.locate = timed_locate
     bulk.indexes_rebuilt_after = timed_rebuild
     parallel.ForkedReader = CountedReader
     columnar.load = timed_load_columns

@@ -1,6 +1,6 @@
 """The member import's column-wise lane: a big .xlsx roster checked a column at a time.
 
-The row-wise import (services._MemberImport) is the reference: every rule
+The row-wise import (services.MemberImport) is the reference: every rule
 and every message lives there.  This lane takes from a big sheet only the
 rows whose outcome it can compute column-wise with certainty, and gives
 the row-wise code everything else, so a file imports exactly as it would
@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection
 
@@ -39,9 +40,14 @@ from vanguard.rosters import parallel
 from vanguard.rosters.columns import MEMBER_FIELDS
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     import pyarrow as pa
 
-    from vanguard.rosters.services import _Candidate, _MemberImport
+    from vanguard.core import bulk
+    from vanguard.core.spreadsheets import HeaderMatch
+    from vanguard.orgs.models import Organisation
+    from vanguard.rosters.services import Candidate, ImportReport
 
 MIN_ROWS = 20_000  # smaller sheets are read row-wise: loading twice would cost more than it saves
 MAX_ROW_WISE = 20_000  # rows this lane may hand to the row-wise reader before giving it the whole file
@@ -117,7 +123,62 @@ def check_id_numbers(ids, today: datetime.date) -> tuple[Any, Any, Any, Any]:
     return ok, ids, born, pc.if_else(male, "M", "F")
 
 
-def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, write: bool) -> bool:
+class RowWiseImport(Protocol):
+    """What this lane uses of the row-wise member import (`services.MemberImport` provides it).
+
+    Every rule and message stays with the row-wise import: the lane only
+    decides which rows it can take, and hands the others to `parse` and
+    `settle` in row order.
+    """
+
+    report: ImportReport
+    root: Organisation
+    today: datetime.date
+    columns: dict[str, Any]  # key → column definition, to find the header by
+    positions: dict[str, int]  # key → column index, once the header is known
+    orgs_by_code: dict[str, Organisation] | None  # None until load_organisations()
+    orgs_by_name: dict[str, list[Organisation]] | None
+    # Set by prepare():
+    orgs_by_pk: dict[int, Organisation]
+    id_letter: str
+    tally_deltas: Counter[tuple[str, str, str]]  # (path, category, status) → members added
+    stream: bulk.RowStream | None  # where new members are written; None in a dry run
+
+    def locate(self, path: Path, limits: Limits) -> tuple[Any, HeaderMatch, Iterator[SheetRow]]:
+        """The row-wise reader's sheet, header and rows after the header."""
+
+    def take_header(self, sheet_name: str, header: HeaderMatch) -> None:
+        """Record where the columns are, in the report and for reading rows."""
+
+    def prepare(self, total_rows: int, write: bool) -> None:
+        """Set-up before the first row (the writer, readers, organisations)."""
+
+    def skips(self, row: SheetRow) -> bool:
+        """Whether the row-wise import leaves the row out (blank, 合计)."""
+
+    def parse(self, row: SheetRow) -> Candidate | None:
+        """The row checked on its own; None once its problems are reported."""
+
+    def settle(self, batch: list[Candidate], write: bool) -> None:
+        """Rows checked against the file so far and the database, and written when all is well."""
+
+    def existing(self, hashes: list[str]) -> dict[str, Any]:
+        """Members on record holding these ID numbers, by lookup hash."""
+
+    def finish(self, write: bool) -> None:
+        """Work after the last row (tallies)."""
+
+    def label(self, key: str) -> str:
+        """The column's header as the file writes it."""
+
+    def choice_value(self, key: str, raw: object) -> str:
+        """The stored value of a choice cell; CellError if the spelling is not accepted."""
+
+    def load_organisations(self) -> None:
+        """Fill orgs_by_code and orgs_by_name with the subtree's organisations."""
+
+
+def import_rows(importer: RowWiseImport, path: Path, limits: Limits, progress, write: bool) -> bool:
     """Run the import column-wise if the file suits; False (having changed nothing) to read it row-wise."""
     if not columnar.available():
         return False
@@ -129,7 +190,7 @@ def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, w
         return False  # no header in the first sheet, or merged cells among the rows: the row-wise reader decides
     if any(c.required and k not in header.positions for k, c in importer.columns.items()):
         return False  # the row-wise import words the missing column
-    importer.positions = header.positions  # what _skip and parse read; the report's fields once it is taken
+    importer.positions = header.positions  # what parse reads; the report's fields once it is taken
     lane = _Lane(importer, sheet, header)
     with lane.helper(write) as protected:
         if not lane.classify():
@@ -149,7 +210,7 @@ def import_rows(importer: _MemberImport, path: Path, limits: Limits, progress, w
 
 
 class _Lane:
-    def __init__(self, importer: _MemberImport, sheet: columnar.ColumnSheet, header):
+    def __init__(self, importer: RowWiseImport, sheet: columnar.ColumnSheet, header):
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -285,7 +346,7 @@ class _Lane:
         spellings, stored = [], []
         for spelling in pc.unique(column).drop_null().to_pylist():
             try:
-                value = self.importer._choice(key, spelling)
+                value = self.importer.choice_value(key, spelling)
             except CellError:
                 continue
             if value and not re.fullmatch(r"-?[0-9.]+|true|false", spelling):
@@ -303,7 +364,7 @@ class _Lane:
             self.values["organisation_id"] = None  # every row in the root
             return pa.array([True] * n)
         if importer.orgs_by_code is None:
-            importer._load_organisations()
+            importer.load_organisations()
         blank = pa.nulls(n, pa.string())
         codes = blank if codes is None else codes
         names = blank if names is None else names
@@ -342,13 +403,13 @@ class _Lane:
         wanted = set()
         # Blank and 合计 rows read the same from either reader (a number or date is never 合计): skip them here.
         for number in (self.first + i for i in pc.indices_nonzero(left).to_pylist()):
-            if self.importer._skip(self._sheet_row(number - self.first)):
+            if self.importer.skips(self._sheet_row(number - self.first)):
                 self.skipped += 1
             else:
                 wanted.add(number)
         if not wanted:
             return []
-        sheet, header, rows = self.importer._locate(path, limits)
+        sheet, header, rows = self.importer.locate(path, limits)
         if header.row_number != self.header.row_number or header.positions != self.header.positions:
             return None
         return [row for row in rows if row.number in wanted]
@@ -399,7 +460,7 @@ class _Lane:
         work = [(start, ids[start : start + CHUNK_ROWS]) for start in later]
         return _Protected(parallel.ForkedReader(_Protector(work), [], 0, write), later[0])
 
-    def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[_Candidate]:
+    def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[Candidate]:
         """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
         from vanguard.rosters.services import KEEP_PROBLEMS, Problem
 
@@ -413,7 +474,7 @@ class _Lane:
         events = sorted([(row.number, row) for row in slow_rows] + list(zip(numbers, ids, strict=True)),
                         key=lambda event: event[0])  # fmt: skip
         slow = []
-        label = importer._label("id_number")
+        label = importer.label("id_number")
         for number, item in events:
             if isinstance(item, str):
                 report.add_warning(
@@ -421,7 +482,7 @@ class _Lane:
                         number, importer.id_letter, label, idnumber.parse(item, today=self.today).warnings[0]
                     )
                 )
-            elif importer._skip(item):
+            elif importer.skips(item):
                 report.skipped += 1
             elif (candidate := importer.parse(item)) is not None:
                 slow.append(candidate)
@@ -429,8 +490,8 @@ class _Lane:
             candidate.id_hash = digest
         return slow
 
-    def _chunk(self, start: int, stop: int, slow: list[_Candidate], write: bool, protected) -> None:
-        from vanguard.rosters.services import BATCH_SIZE, _Candidate
+    def _chunk(self, start: int, stop: int, slow: list[Candidate], write: bool, protected) -> None:
+        from vanguard.rosters.services import BATCH_SIZE, Candidate
 
         pa, pc = self.pa, self.pc
         importer, report = self.importer, self.importer.report
@@ -444,7 +505,7 @@ class _Lane:
             hashes, tokens = crypto.lookup_hash_many(ids), None
         existing: dict[str, Any] = {}
         for offset in range(0, len(hashes), BATCH_SIZE):
-            existing.update(importer._existing(hashes[offset : offset + BATCH_SIZE]))
+            existing.update(importer.existing(hashes[offset : offset + BATCH_SIZE]))
         shared = pc.take(self.shared, positions)
         if existing:
             shared = pc.or_(shared, pc.is_in(pa.array(hashes, pa.string()), value_set=pa.array(list(existing))))
@@ -455,7 +516,7 @@ class _Lane:
             values = self._row_values(pc.take(positions, pa.array(others, pa.int64())))
             for i, number, row_values in zip(others, numbers, values, strict=True):
                 organisation = importer.orgs_by_pk.get(row_values.pop("_org"), importer.root)
-                batch.append(_Candidate(number, organisation, row_values, ids[i], hashes[i]))
+                batch.append(Candidate(number, organisation, row_values, ids[i], hashes[i]))
             batch.sort(key=lambda c: c.row)
         if batch:
             importer.settle(batch, write)

@@ -32,7 +32,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from vanguard.core.spreadsheets import SheetRow, SpreadsheetError
 
@@ -64,35 +64,46 @@ class ParallelReadError(RuntimeError):
     """The child reading the second part of the sheet failed; the import is rolled back."""
 
 
-class ForkedReader:
-    """`with ForkedReader(importer, rows, last, write) as reader:` forks; the child reads rows after `last`.
+class ForkedWork(Protocol):
+    """What a ForkedReader runs in the child (the member import, the column-wise lane's hashing helper)."""
 
-    The importer provides `child_batches(rows, write)`, which runs in the child
-    and yields picklable batches, `child_report()`, what the child found
-    besides (problems, counts), and `rows_after(last)`, a cheaper way to its
-    rows than skipping the parent's one by one (or None).  The child appends
+    def rows_after(self, last: int) -> Iterable[Any] | None:
+        """The child's rows: a cheaper way to them than skipping the parent's one by one, or None."""
+
+    def child_batches(self, rows: Iterable[Any], write: bool) -> Iterator[Any]:
+        """Runs in the child: the rows worked through, in picklable batches, in row order."""
+
+    def child_report(self) -> Any:
+        """What the child found besides its batches (problems, counts); picklable."""
+
+
+class ForkedReader:
+    """`with ForkedReader(work, rows, last, write) as reader:` forks; the child reads rows after `last`.
+
+    The child runs `work` (a ForkedWork): its `child_batches` over its rows,
+    then `child_report`; the parent reads them from `results()`.  The child appends
     length-prefixed records to a temporary file; the parent reads them through
     a handle of its own as they arrive, so it settles the child's first
     batches while the child is still checking its last ones.
     """
 
-    def __init__(self, importer: Any, rows: Iterable[SheetRow], last: int, write: bool):
+    def __init__(self, work: ForkedWork, rows: Iterable[SheetRow], last: int, write: bool):
         fd, path = tempfile.mkstemp(prefix="vanguard-import-")
         self.reader = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in __exit__
         os.unlink(path)  # both handles stay open; the data goes when they close
         self.status: int | None = None
         self.pid = os.fork()
         if self.pid == 0:
-            self._child(fd, importer, rows, last, write)  # never returns
+            self._child(fd, work, rows, last, write)  # never returns
         os.close(fd)
 
-    def _child(self, fd: int, importer: Any, rows: Iterable[SheetRow], last: int, write: bool) -> None:
+    def _child(self, fd: int, work: ForkedWork, rows: Iterable[SheetRow], last: int, write: bool) -> None:
         status = 0
         try:
-            mine = importer.rows_after(last) or (row for row in rows if row.number > last)
-            for batch in importer.child_batches(mine, write):
+            mine = work.rows_after(last) or (row for row in rows if row.number > last)
+            for batch in work.child_batches(mine, write):
                 _append(fd, ("batch", batch))
-            _append(fd, ("report", importer.child_report()))
+            _append(fd, ("report", work.child_report()))
         except SpreadsheetError as exc:
             _append(fd, ("unreadable", str(exc)))
         except BaseException:  # noqa: BLE001 - everything goes to the parent, which raises it

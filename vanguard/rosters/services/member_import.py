@@ -1,12 +1,15 @@
-"""Importing rosters (花名册): a dry run that names every problem, and an all-or-nothing commit.
+"""The member import: a roster (花名册) of members read into an organisation's subtree.
 
-The same pass serves both: rows stream from the file, each is parsed and
-checked with the members app's own rules (`check_member`), then in batches
-against the database (ID number already held elsewhere, in-file duplicates).
-A dry run writes nothing; a commit writes batch by batch inside one
-transaction and rolls everything back if any problem appears, so either every
-row is in or nothing changed.  Members are matched by ID number, so importing
-the same file twice changes nothing the second time.
+Rows stream from the file, each is parsed and checked with the members
+app's own rules (`check_member_values`), then in batches against the
+database (ID number already held elsewhere, in-file duplicates).  A dry run
+writes nothing; a commit writes batch by batch inside one transaction and
+rolls everything back if any problem appears.  Members are matched by ID
+number, so importing the same file twice changes nothing the second time.
+
+Two faster lanes drive the same `MemberImport` through its public methods:
+`rosters.columnar` (a big .xlsx checked a column at a time) and
+`rosters.parallel` (a forked reader checking the second half of a sheet).
 """
 
 from __future__ import annotations
@@ -14,56 +17,30 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
-import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core import bulk, crypto, idnumber, tree
-from vanguard.core.spreadsheets import (
-    DEFAULT_LIMITS,
-    CellError,
-    Limits,
-    PartialDate,
-    SheetRow,
-    SpreadsheetError,
-    column_letter,
-    fill_merged,
-    find_header,
-    normalise_header,
-    open_sheets,
-    parse_date,
-    text,
-)
+from vanguard.core.spreadsheets import DEFAULT_LIMITS, CellError, Limits, PartialDate, SheetRow, parse_date, text
 from vanguard.members import tallies
 from vanguard.members.models import Category, Member, MemberEvent, Status
 from vanguard.members.services import check_member_values, protected_id_columns_many
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import columnar, parallel
-from vanguard.rosters.columns import (
-    MEMBER_COLUMN_SPECS,
-    MEMBER_FIELDS,
-    ORGANISATION_COLUMN_SPECS,
-    TOTAL_ROW_WORDS,
-    choice_lookup,
-    header_label,
-    member_columns,
-    organisation_columns,
-)
+from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, MEMBER_FIELDS, member_columns
+from vanguard.rosters.services.reading import Abort, RosterImport, run_import
+from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport, Problem
 
-BATCH_SIZE = 2000
-KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad rows stay in bounded memory
-KEEP_CHANGES = 500
 # A load at least this big into a member table no bigger than the file rebuilds the indexes afterwards.
 BULK_LOAD_MIN_ROWS = 100_000
 DATE_FIELDS = {"birth_date", "joined_on", "mobile_since"}
@@ -90,85 +67,10 @@ def _read_text(raw: object, *, limit: int | None, squash: bool) -> str:
     return value
 
 
-@dataclass
-class Problem:
-    row: int
-    column: str  # letter, "" when the problem is the whole row or file
-    header: str
-    message: str
-    value: str = ""
-
-
-@dataclass
-class Change:
-    row: int
-    name: str
-    fields: dict[str, list[str]]  # field → [before, after]
-
-
-@dataclass
-class ImportReport:
-    file_name: str
-    sheet: str = ""
-    header_row: int = 0
-    columns: dict[str, str] = field(default_factory=dict)  # key → header as written
-    column_letters: dict[str, str] = field(default_factory=dict)
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    warnings: list[Problem] = field(default_factory=list)
-    warning_count: int = 0
-    changes: list[Change] = field(default_factory=list)
-    committed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.problem_count == 0
-
-    def add_problem(self, problem: Problem) -> None:
-        self.problem_count += 1
-        if len(self.problems) < KEEP_PROBLEMS:
-            self.problems.append(problem)
-
-    def add_warning(self, problem: Problem | Callable[[], Problem]) -> None:
-        """Count a warning; keep the first few. Pass a function to word it only when it is kept."""
-        self.warning_count += 1
-        if len(self.warnings) < KEEP_PROBLEMS:
-            self.warnings.append(problem() if callable(problem) else problem)
-
-    def merge(self, other: ImportReport) -> None:
-        """Add what another pass over later rows of the same file found (a forked reader's)."""
-        for problem in other.problems:
-            self.add_problem(problem)
-        self.problem_count += other.problem_count - len(other.problems)
-        for warning in other.warnings:
-            self.add_warning(warning)
-        self.warning_count += other.warning_count - len(other.warnings)
-        self.rows_read += other.rows_read
-        self.skipped += other.skipped
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ImportReport:
-        data = dict(data)
-        data["problems"] = [Problem(**p) for p in data.get("problems", [])]
-        data["warnings"] = [Problem(**p) for p in data.get("warnings", [])]
-        data["changes"] = [Change(**c) for c in data.get("changes", [])]
-        return cls(**data)
-
-
-class _Abort(Exception):
-    """Raised inside the commit transaction to roll it back."""
-
-
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
+    """A row that passed its own checks, waiting to be settled against the file so far and the database."""
+
     row: int
     organisation: Organisation
     values: dict[str, Any]  # parsed member fields present in the file
@@ -193,169 +95,20 @@ def import_members(
     Raises nothing for bad content: every problem goes into the report (row,
     column, reason); an unreadable file is one problem on row 0.
     """
-    importer = _MemberImport(organisation, user, today or timezone.localdate(), file_name or Path(path).name)
-    return _execute(importer, path, commit=commit, limits=limits, progress=progress)
+    importer = MemberImport(organisation, user, today or timezone.localdate(), file_name or Path(path).name)
+    return run_import(importer, path, commit=commit, limits=limits, progress=progress)
 
 
-def _execute(importer: _RosterImport, path: Path, *, commit: bool, limits: Limits, progress) -> ImportReport:
-    """Dry run, or commit inside one transaction that any problem rolls back (all or nothing)."""
-    report = importer.report
-    if not can_at_path(importer.user, Action.CHANGE, importer.root.path):
-        raise PermissionDenied
-    try:
-        if not commit:
-            importer.run(path, limits, progress, write=False)
-            return report
-        with transaction.atomic():
-            importer.run(path, limits, progress, write=True)
-            if not report.ok:
-                raise _Abort
-            report.committed = True
-    except _Abort:
-        report.created = report.updated = 0
-        report.committed = False
-    except SpreadsheetError as exc:
-        report.add_problem(Problem(0, "", "", str(exc)))
-    return report
+class MemberImport(RosterImport):
+    """Members read row by row; the column-wise lane and the forked reader use it through public methods.
 
+    The column-wise lane (`columnar.RowWiseImport` names what it uses) parses
+    with `parse`, settles with `settle`, asks `existing` and reads
+    `orgs_by_pk`, `id_letter`, `tally_deltas` and `stream` once `prepare`
+    has run.  The forked reader (`parallel.ForkedWork`) calls `rows_after`,
+    `child_batches` and `child_report` in the child process.
+    """
 
-class _RosterImport:
-    """Reading a roster row by row; subclasses parse a row and settle batches against the database."""
-
-    specs: list = []
-    example_headers = ""
-
-    @staticmethod
-    def column_definitions() -> list:
-        raise NotImplementedError
-
-    def __init__(self, root: Organisation, user, today: datetime.date, file_name: str):
-        self.report = ImportReport(file_name=file_name)
-        self.root = root
-        self.user = user
-        self.today = today
-        self.columns = {c.key: c for c in self.column_definitions()}
-        self.positions: dict[str, int] = {}
-
-    def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
-        sheet, header, rows = self._locate(path, limits)
-        report = self.report
-        self.take_header(sheet.name, header)
-        missing = [k for k, c in self.columns.items() if c.required and k not in header.positions]
-        for key in missing:
-            message = _("The column “%(column)s” is missing.") % {"column": self._label(key)}
-            report.add_problem(Problem(header.row_number, "", "", message))
-        if missing:
-            return
-        total = sheet.total_rows
-        self.sheet = sheet
-        self.prepare(total, write)
-        self.consume(rows, total, progress, write)
-        self.finish(write)
-        if progress:
-            progress(total, total)
-
-    def take_header(self, sheet_name: str, header) -> None:
-        """Where the columns are, for the report and for reading rows."""
-        report = self.report
-        report.sheet, report.header_row = sheet_name, header.row_number
-        report.columns = header.labels
-        report.column_letters = {key: column_letter(i) for key, i in header.positions.items()}
-        self.positions = header.positions
-
-    def consume(self, rows: Iterator[SheetRow], total: int, progress, write: bool) -> None:
-        """Parse the rows and settle them batch by batch, in row order."""
-        for batch in self.parsed_batches(rows):
-            self.settle(batch, write)
-            if progress and batch:
-                progress(batch[-1].row, total)
-
-    def parsed_batches(self, rows: Iterator[SheetRow]) -> Iterator[list]:
-        """Candidates of BATCH_SIZE rows at a time (the last batch may be shorter or empty)."""
-        report = self.report
-        batch: list = []
-        for row in rows:
-            report.rows_read += 1
-            if self._skip(row):
-                report.skipped += 1
-                continue
-            candidate = self.parse(row)
-            if candidate is not None:
-                batch.append(candidate)
-                if len(batch) >= BATCH_SIZE:
-                    yield batch
-                    batch = []
-        yield batch
-
-    def prepare(self, total_rows: int, write: bool) -> None:
-        """Set-up once the header is known, before the first row."""
-
-    def parse(self, row: SheetRow):
-        raise NotImplementedError
-
-    def settle(self, batch: list, write: bool) -> None:
-        raise NotImplementedError
-
-    def finish(self, write: bool) -> None:
-        """Work that needs every row first (organisations whose parents come later)."""
-
-    def _locate(self, path: Path, limits: Limits):
-        """The first sheet with a recognisable header, and its rows after the header."""
-        for sheet in open_sheets(path, limits):
-            rows = fill_merged(sheet.rows, sheet.merged)
-            head = list(itertools.islice(rows, limits.header_search_rows))
-            header = find_header(head, list(self.columns.values()))
-            if header is None:
-                continue
-            after = [r for r in head if r.number > header.row_number]
-            return sheet, header, itertools.chain(after, rows)
-        raise SpreadsheetError(
-            _("No header row found: the first rows of the sheet should name columns such as %(examples)s.")
-            % {"examples": self.example_headers}
-        )
-
-    @staticmethod
-    def _skip(row: SheetRow) -> bool:
-        """Blank rows, and the 合计 (total) row offices add at the end."""
-        for cell in row.cells:
-            if cell is None or cell == "":
-                continue
-            if type(cell) is not str:
-                return False  # a number or date first (序号 1, 2, 3…): a member's row
-            first = text(cell)
-            if first:
-                return normalise_header(first) in TOTAL_ROW_WORDS
-        return True
-
-    def _label(self, key: str) -> str:
-        return self.report.columns.get(key) or header_label(self.specs, key)
-
-    def _problem(self, row: int, key: str, message: str, value: object = "") -> None:
-        position = self.positions.get(key)
-        letter = column_letter(position) if position is not None else ""
-        shown = text(value)[:100]
-        if key == "id_number" and shown:
-            # Reports are shown to everyone who sees the job; the marked-up workbook keeps the full value.
-            shown = idnumber.mask(idnumber.normalise(shown))
-        self.report.add_problem(Problem(row, letter, self._label(key) if key else "", message, shown))
-
-    def _cell(self, row: SheetRow, key: str) -> object:
-        position = self.positions.get(key)
-        if position is None or position >= len(row.cells):
-            return ""
-        return row.cells[position]
-
-    def _choice(self, key: str, raw: object) -> str:
-        cell = normalise_header(raw)
-        if not cell:
-            return ""
-        value = choice_lookup(key).get(cell)
-        if value is None:
-            raise CellError(_("“%(value)s” is not one of the accepted values.") % {"value": text(raw)})
-        return value
-
-
-class _MemberImport(_RosterImport):
     specs = MEMBER_COLUMN_SPECS
     example_headers = gettext_lazy("Full name, ID number, Date joined")
     column_definitions = staticmethod(member_columns)
@@ -390,7 +143,7 @@ class _MemberImport(_RosterImport):
         self.orgs_by_pk = {self.root.pk: self.root}
         if not self.by_root:
             if self.orgs_by_code is None:  # the column-wise lane may have loaded them
-                self._load_organisations()  # now: a forked reader must not query the database
+                self.load_organisations()  # now: a forked reader must not query the database
             self.orgs_by_pk.update((org.pk, org) for org in self.orgs_by_code.values())
             self.orgs_by_pk.update((org.pk, org) for orgs in self.orgs_by_name.values() for org in orgs)
 
@@ -409,7 +162,7 @@ class _MemberImport(_RosterImport):
                     self.report.merge(payload)
                     continue
                 batch = [
-                    _Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared)
+                    Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared)
                     for row, org_pk, values, id_number, id_hash, prepared in payload
                 ]
                 self.settle(batch, write)
@@ -417,6 +170,7 @@ class _MemberImport(_RosterImport):
                     progress(batch[-1].row, total)
 
     def rows_after(self, last: int) -> Iterator[SheetRow] | None:
+        """The sheet's rows after `last`, straight from the loaded sheet (None: skip the rows before instead)."""
         return self.sheet.rows_from(last + 1) if self.sheet.rows_from else None
 
     def child_batches(self, rows: Iterator[SheetRow], write: bool) -> Iterator[list[tuple]]:
@@ -432,9 +186,10 @@ class _MemberImport(_RosterImport):
             ]
 
     def child_report(self) -> ImportReport:
+        """What the forked reader found besides its batches: problems, warnings, rows read and skipped."""
         return self.report
 
-    def parse(self, row: SheetRow) -> _Candidate | None:
+    def parse(self, row: SheetRow) -> Candidate | None:
         before = self.report.problem_count
         cells = row.cells
         width = len(cells)
@@ -447,7 +202,7 @@ class _MemberImport(_RosterImport):
             try:
                 value = read(raw)
             except CellError as exc:
-                self._problem(row.number, key, str(exc), raw)
+                self.report_problem(row.number, key, str(exc), raw)
                 unreadable.add(key)
                 continue
             if value is not None and value != "":
@@ -458,7 +213,7 @@ class _MemberImport(_RosterImport):
             for key in ("name", "joined_on", "id_number"):
                 if key in unreadable or key == "id_number" and id_number or key in values:
                     continue
-                self._problem(row.number, key, _("This required field is empty."))
+                self.report_problem(row.number, key, _("This required field is empty."))
         organisation = self.root if self.by_root else self._organisation(row)
         if self.report.problem_count > before or organisation is None:
             return None
@@ -470,14 +225,14 @@ class _MemberImport(_RosterImport):
             values.pop("mobile_place", None)
         for key, messages in check.errors.items():
             for message in messages:
-                self._problem(row.number, key, message, self._cell(row, key))
+                self.report_problem(row.number, key, message, self.cell(row, key))
         if check.id_number is not None and not check.id_number.region_known:
             self.report.add_warning(
-                lambda: Problem(row.number, self.id_letter, self._label("id_number"), check.warnings[0])
+                lambda: Problem(row.number, self.id_letter, self.label("id_number"), check.warnings[0])
             )
         if check.errors:
             return None
-        return _Candidate(row.number, organisation, values, check.id_number.value)
+        return Candidate(row.number, organisation, values, check.id_number.value)
 
     def _reader(self, key: str) -> Callable[[object], Any]:
         if key in DATE_FIELDS:
@@ -491,7 +246,7 @@ class _MemberImport(_RosterImport):
         # Choice cells repeat on every row (男, 正式党员): remember each spelling once read.
         value = seen.get(raw)
         if value is None:
-            value = self._choice(key, raw)
+            value = self.choice_value(key, raw)
             if len(seen) < 1000:
                 seen[raw] = value
         return value
@@ -512,7 +267,7 @@ class _MemberImport(_RosterImport):
                 values["birth_date"] = born
             else:
                 del values["birth_date"]
-                self._problem(
+                self.report_problem(
                     row.number,
                     "birth_date",
                     _("Only the year and month are given and they do not match the ID number."),
@@ -524,16 +279,16 @@ class _MemberImport(_RosterImport):
             values["gender"] = "M" if int(id_number[16]) % 2 else "F"
 
     def _organisation(self, row: SheetRow) -> Organisation | None:
-        code = text(self._cell(row, "organisation_code"))
-        name = text(self._cell(row, "organisation_name"))
+        code = text(self.cell(row, "organisation_code"))
+        name = text(self.cell(row, "organisation_name"))
         if not code and not name:
             return self.root
         if self.orgs_by_code is None:
-            self._load_organisations()
+            self.load_organisations()
         if code:
             found = self.orgs_by_code.get(code)
             if found is None:
-                self._problem(
+                self.report_problem(
                     row.number,
                     "organisation_code",
                     _("No organisation with the code %(code)s under %(root)s.") % {"code": code, "root": self.root},
@@ -548,10 +303,11 @@ class _MemberImport(_RosterImport):
             if not matches
             else _("Several organisations are named %(name)s; add the organisation code column.")
         )
-        self._problem(row.number, "organisation_name", message % {"name": name, "root": self.root}, name)
+        self.report_problem(row.number, "organisation_name", message % {"name": name, "root": self.root}, name)
         return None
 
-    def _load_organisations(self) -> None:
+    def load_organisations(self) -> None:
+        """The subtree's organisations by code and by name, for rows that name their organisation."""
         self.orgs_by_code, self.orgs_by_name = {}, {}
         for org in Organisation.objects.filter(tree.subtree_q("path", self.root.path)).only(
             "pk", "name", "code", "path"
@@ -562,20 +318,20 @@ class _MemberImport(_RosterImport):
 
     # -- against the database -------------------------------------------------
 
-    def settle(self, batch: list[_Candidate], write: bool) -> None:
+    def settle(self, batch: list[Candidate], write: bool) -> None:
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
         fresh = [c for c in batch if not c.id_hash]  # the forked reader's come hashed already
         for candidate, digest in zip(fresh, crypto.lookup_hash_many([c.id_number for c in fresh]), strict=True):
             candidate.id_hash = digest
-        existing = self._existing([c.id_hash for c in batch])
-        new: list[_Candidate] = []
+        existing = self.existing([c.id_hash for c in batch])
+        new: list[Candidate] = []
         updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]] = []
         for candidate in batch:
             first = self.seen_hashes.setdefault(candidate.id_hash, candidate.row)
             if first != candidate.row:
-                self._problem(
+                self.report_problem(
                     candidate.row, "id_number", _("The same ID number is already on row %(row)d.") % {"row": first}
                 )
                 continue
@@ -589,7 +345,7 @@ class _MemberImport(_RosterImport):
                     if can_at_path(self.user, Action.VIEW, member.org_path)
                     else _("another organisation")
                 )
-                self._problem(
+                self.report_problem(
                     candidate.row,
                     "id_number",
                     _("This person is already a member of %(where)s; move them with a relation transfer.")
@@ -616,7 +372,7 @@ class _MemberImport(_RosterImport):
             for c in new:
                 deltas[(c.organisation.path, c.values["category"], c.values.get("status", Status.FULL))] += 1
 
-    def _existing(self, hashes: list[str]) -> dict[str, Member]:
+    def existing(self, hashes: list[str]) -> dict[str, Member]:
         """The members already holding these ID numbers, by lookup hash."""
         members = Member.objects.select_related("organisation").order_by()
         if self.known is not None:
@@ -635,7 +391,7 @@ class _MemberImport(_RosterImport):
             if not columnar.import_rows(self, path, limits, progress, write):
                 super().run(path, limits, progress, write)
             if write and not self.report.ok:
-                raise _Abort  # before rebuilding any index for a transaction that is rolled back anyway
+                raise Abort  # before rebuilding any index for a transaction that is rolled back anyway
 
     def finish(self, write: bool) -> None:
         if self.stream is not None:
@@ -643,7 +399,7 @@ class _MemberImport(_RosterImport):
         if write and self.report.ok:
             tallies.adjust(self.tally_deltas)
 
-    def _stored_rows(self, candidates: list[_Candidate], hashes: list[str], *, copy: bool = False) -> list[Any]:
+    def _stored_rows(self, candidates: list[Candidate], hashes: list[str], *, copy: bool = False) -> list[Any]:
         """What RowStream writes for each new member; `copy` leaves the candidates' values untouched."""
         protected = protected_id_columns_many([c.id_number for c in candidates], hashes)
         rows = []
@@ -680,173 +436,3 @@ class _MemberImport(_RosterImport):
             [MemberEvent(member=m, kind="imported", summary=self.report.file_name, changes=c, actor=self.user)
              for m, _v, c in updates]
         )  # fmt: skip
-
-
-def import_organisations(
-    *,
-    path: Path,
-    organisation: Organisation,
-    user,
-    commit: bool,
-    file_name: str = "",
-    progress: Callable[[int, int], None] | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-) -> ImportReport:
-    """Read a list of organisations into `organisation`'s subtree, matched by official code.
-
-    Each row names its parent by code: the root, an organisation already
-    below it, or another row of the file (in any order).  A known code
-    updates name, kind and sector; a different parent is refused, since
-    moving a subtree is a reorganisation with its own dated record.
-    """
-    importer = _OrganisationImport(organisation, user, timezone.localdate(), file_name or Path(path).name)
-    return _execute(importer, path, commit=commit, limits=limits, progress=progress)
-
-
-@dataclass
-class _OrgRow:
-    row: int
-    values: dict[str, str]
-    parent_code: str
-
-
-class _OrganisationImport(_RosterImport):
-    specs = ORGANISATION_COLUMN_SPECS
-    example_headers = gettext_lazy("Name, Kind, Official code, Parent code")
-    column_definitions = staticmethod(organisation_columns)
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.rows: dict[str, _OrgRow] = {}  # code → row; organisation lists are small enough to hold
-        self.updates: list[str] = []
-
-    def parse(self, row: SheetRow) -> _OrgRow | None:
-        before = self.report.problem_count
-        values = {"name": text(self._cell(row, "name")), "code": text(self._cell(row, "code"))}
-        for key in ("kind", "sector"):
-            try:
-                values[key] = self._choice(key, self._cell(row, key))
-            except CellError as exc:
-                self._problem(row.number, key, str(exc), self._cell(row, key))
-        parent_code = text(self._cell(row, "parent_code"))
-        for key, value in (("name", values["name"]), ("code", values["code"]), ("kind", values.get("kind")),
-                           ("parent_code", parent_code)):  # fmt: skip
-            if not value and key not in self._reported(row.number):
-                self._problem(row.number, key, _("This required field is empty."))
-        limit = Organisation._meta.get_field("name").max_length
-        if len(values["name"]) > limit:
-            self._problem(row.number, "name", _("Longer than %(limit)d characters.") % {"limit": limit})
-        if values["code"] in self.rows:
-            first = self.rows[values["code"]].row
-            self._problem(row.number, "code", _("The same code is already on row %(row)d.") % {"row": first})
-        if self.report.problem_count > before:
-            return None
-        self.rows[values["code"]] = _OrgRow(row.number, values, parent_code)
-        return None  # everything is settled in finish(), once parents can be looked up
-
-    def _reported(self, row: int) -> set[str]:
-        letters = {p.column for p in self.report.problems if p.row == row}
-        return {key for key, position in self.positions.items() if column_letter(position) in letters}
-
-    def settle(self, batch: list, write: bool) -> None:
-        pass
-
-    def finish(self, write: bool) -> None:
-        codes = set(self.rows) | {r.parent_code for r in self.rows.values()}
-        inside = tree.subtree_q("path", self.root.path)
-        existing = {
-            org.code: org for org in Organisation.objects.filter(inside, code__in=codes).select_related("parent")
-        }
-        outside = set(
-            Organisation.objects.filter(code__in=list(self.rows)).exclude(inside).values_list("code", flat=True)
-        )
-        for code, row in self.rows.items():
-            parent = row.parent_code
-            if parent not in self.rows and parent not in existing:
-                self._problem(
-                    row.row, "parent_code",
-                    _("No organisation with the code %(code)s under %(root)s.") % {"code": parent, "root": self.root},
-                    parent,
-                )  # fmt: skip
-            if code in outside and code not in existing:
-                self._problem(row.row, "code", _("This code belongs to an organisation outside %(root)s.")
-                              % {"root": self.root}, code)  # fmt: skip
-        self._check_cycles()
-        plan = self._plan(existing)
-        if write and self.report.ok:
-            self._write(plan, existing)
-
-    def _check_cycles(self) -> None:
-        for code, row in self.rows.items():
-            seen, current = {code}, row.parent_code
-            while current in self.rows:
-                if current in seen:
-                    self._problem(row.row, "parent_code", _("The parent codes form a loop."), row.parent_code)
-                    break
-                seen.add(current)
-                current = self.rows[current].parent_code
-
-    def _plan(self, existing: dict[str, Organisation]) -> list[str]:
-        """Codes to create, parents first; counts updates and unchanged rows on the way."""
-        order: list[str] = []
-        placed: set[str] = set()
-
-        def place(code: str) -> None:
-            chain: list[str] = []
-            current = code
-            while current in self.rows and current not in placed and current not in chain:
-                chain.append(current)
-                current = self.rows[current].parent_code
-            for link in reversed(chain):  # a loop ends the walk; it is reported by _check_cycles
-                placed.add(link)
-                order.append(link)
-
-        for code in self.rows:
-            place(code)
-        creates = []
-        for code in order:
-            row = self.rows[code]
-            current = existing.get(code)
-            if current is None:
-                creates.append(code)
-                continue
-            if current.parent_id and (current.parent.code if current.parent else "") != row.parent_code:
-                self._problem(
-                    row.row,
-                    "parent_code",
-                    _("This organisation is under another parent now; use Move (reorganise) to change its parent."),
-                    row.parent_code,
-                )
-                continue  # fmt: skip
-            changed = {
-                key: [getattr(current, key), value]
-                for key, value in row.values.items()
-                if getattr(current, key) != value
-            }
-            if changed:
-                self.updates.append(code)
-                if len(self.report.changes) < KEEP_CHANGES:
-                    self.report.changes.append(Change(row.row, current.name, changed))
-            else:
-                self.report.unchanged += 1
-        self.report.created = len(creates)
-        self.report.updated = len(self.updates)
-        return creates
-
-    def _write(self, creates: list[str], existing: dict[str, Organisation]) -> None:
-        from vanguard.orgs import services as org_services
-
-        by_code = dict(existing)
-        for code in creates:
-            row = self.rows[code]
-            by_code[code] = org_services.create_organisation(parent=by_code[row.parent_code], **row.values)
-        for code in self.updates:
-            org_services.update_organisation(organisation=existing[code], **self.rows[code].values)
-
-
-def iter_problem_rows(report: ImportReport) -> Iterator[tuple[int, list[Problem]]]:
-    """Problems grouped by row, in row order (for the marked-up workbook)."""
-    by_row: dict[int, list[Problem]] = {}
-    for problem in report.problems:
-        by_row.setdefault(problem.row, []).append(problem)
-    yield from sorted(by_row.items())

@@ -37,7 +37,7 @@ def schema() -> set[tuple[str, str]]:
 @pytest.fixture
 def bulk_path(monkeypatch):
     """Every commit takes the bulk-load path; returns the list of times it was entered."""
-    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 5)
+    monkeypatch.setattr(services.member_import, "BULK_LOAD_MIN_ROWS", 5)
     monkeypatch.setattr(bulk, "estimated_rows", lambda model: 0)
     entered = []
     real = bulk.indexes_rebuilt_after

@@ -188,7 +188,7 @@ def lane(monkeypatch):
     monkeypatch.setattr(columnar, "MIN_ROWS", 1)
     monkeypatch.setattr(columnar, "CHUNK_ROWS", 4)
     used = {"lane": 0, "row-wise reads": 0}
-    run, locate = columnar._Lane.run, services._RosterImport._locate
+    run, locate = columnar._Lane.run, services.RosterImport.locate
 
     def counted_run(self, *args):
         used["lane"] += 1
@@ -199,7 +199,7 @@ def lane(monkeypatch):
         return locate(self, *args)
 
     monkeypatch.setattr(columnar._Lane, "run", counted_run)
-    monkeypatch.setattr(services._RosterImport, "_locate", counted_locate)
+    monkeypatch.setattr(services.RosterImport, "locate", counted_locate)
     return used
 
 
@@ -304,7 +304,7 @@ def test_merged_cells_among_the_rows_send_the_file_to_the_row_wise_reader(city, 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load (indexes rebuilt) is PostgreSQL's")
 def test_a_bulk_load_through_the_lane_stores_what_the_row_wise_one_does(city, lane, monkeypatch, tmp_path):
-    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 5)
+    monkeypatch.setattr(services.member_import, "BULK_LOAD_MIN_ROWS", 5)
     rows, _on_record = sheet_rows(city)
     path = tmp_path / "bulk.xlsx"
     write_roster(path, [r for r in rows if r[1] in PLAIN])

@@ -119,7 +119,7 @@ def test_a_crash_in_the_child_fails_the_import(city, forking, monkeypatch):
         raise ValueError("boom")
         yield  # a generator, as the real one
 
-    monkeypatch.setattr(services._MemberImport, "child_batches", broken)
+    monkeypatch.setattr(services.MemberImport, "child_batches", broken)
     before = Member.objects.count()
     with pytest.raises(parallel.ParallelReadError, match="boom"):
         run(city, fixture("fixed", "xlsx"), commit=True)
