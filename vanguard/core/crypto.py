@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -224,8 +225,21 @@ def rekeying_pending(model: type[Model]) -> bool:
     """Whether some of `model`'s encrypted values are not under the current key yet (a rotation is unfinished).
 
     While they are, their lookup hashes are the old key's: a bulk matcher that
-    hashes under the current key only (a roster import) would miss them.  One
-    scan of the table.
+    hashes under the current key only (a roster import) would miss them.  The
+    answer costs a scan of the table (about a second for a million members), so
+    "none" is remembered for a minute: every process writes under the current
+    key, so none can appear while the keys stay as they are.
     """
+    ring = keyring()
+    memo = (model._meta.label, ring.current.id, ring.previous.id if ring.previous else "")
+    if time.monotonic() - _settled.get(memo, -SETTLED_FOR) < SETTLED_FOR:
+        return False
     fields = getattr(model, "encrypted_fields", {})
-    return any(model._default_manager.filter(stale_q(name)).exists() for name in fields)
+    pending = any(model._default_manager.filter(stale_q(name)).exists() for name in fields)
+    if not pending:
+        _settled[memo] = time.monotonic()
+    return pending
+
+
+SETTLED_FOR = 60.0  # seconds
+_settled: dict[tuple[str, str, str], float] = {}  # (model, key ids) → when nothing was found pending

@@ -80,7 +80,7 @@ class MemberFilter(django_filters.FilterSet):
             return queryset
         normalised = idnumber.normalise(value)
         if len(normalised) == 18:
-            return queryset.filter(id_number_hash=crypto.lookup_hash(normalised))
+            return queryset.filter(id_number_hash__in=crypto.lookup_hashes(normalised))  # every key, during a rotation
         query = Q()
         for variant in search_variants(value):
             query |= Q(name__startswith=variant)

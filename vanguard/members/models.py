@@ -81,6 +81,8 @@ class Member(models.Model):
     # The hosting branch sees the members it hosts; only the home side changes them.
     scope_fields = ("org_path", "host_organisation__path")
     scope_change_fields = ("org_path",)
+    # Sealed by core.crypto, with its lookup hash; manage.py rotate_field_key re-keys the pair.
+    encrypted_fields = {"id_number_encrypted": "id_number_hash"}
 
     class Meta:
         verbose_name = _("member")
