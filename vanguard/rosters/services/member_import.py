@@ -30,11 +30,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.core import bulk, crypto, idnumber, tree
+from vanguard.accounts.selectors import acting_as
+from vanguard.core import audit, bulk, crypto, idnumber, tree
 from vanguard.core.spreadsheets import DEFAULT_LIMITS, CellError, Limits, PartialDate, SheetRow, parse_date, text
-from vanguard.members import tallies
-from vanguard.members.models import Category, Member, MemberEvent, Status
-from vanguard.members.services import check_member_values, protected_id_columns_many
+from vanguard.members import events, tallies
+from vanguard.members.models import Category, Member, Status
+from vanguard.members.services import (
+    check_member_values,
+    elsewhere_allowance,
+    protected_id_columns_many,
+    record_elsewhere_refusals,
+    throttled_message,
+)
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import columnar, parallel
 from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, MEMBER_FIELDS, member_columns
@@ -127,6 +134,9 @@ class MemberImport(RosterImport):
         self.orgs_by_name: dict[str, list[Organisation]] | None = None
         # Applied once at the end: a million-row import touches each tally row once, not per batch.
         self.tally_deltas: Counter[tuple[str, str, str]] = Counter()
+        # Masked ID numbers the user was told are members outside their scope (members.services.refuse_if_elsewhere).
+        self.elsewhere: list[str] = []
+        self.elsewhere_allowed: int | None = None
 
     def prepare(self, total_rows: int, write: bool) -> None:
         """Readers for the columns present; on a big first load into PostgreSQL, indexes rebuilt at the end."""
@@ -344,11 +354,10 @@ class MemberImport(RosterImport):
                 new.append(candidate)
                 continue
             if member.organisation_id != candidate.organisation.pk:
-                where = (
-                    member.organisation.name
-                    if can_at_path(self.user, Action.VIEW, member.org_path)
-                    else _("another organisation")
-                )
+                visible = can_at_path(self.user, Action.VIEW, member.org_path)
+                if not visible:
+                    self._note_elsewhere(candidate)
+                where = member.organisation.name if visible else _("another organisation")
                 self.report_problem(
                     candidate.row,
                     "id_number",
@@ -397,6 +406,18 @@ class MemberImport(RosterImport):
             if write and not self.report.ok:
                 raise Abort  # before rebuilding any index for a transaction that is rolled back anyway
 
+    def _note_elsewhere(self, candidate: Candidate) -> None:
+        """One more person on record outside the user's scope; past the user's allowance the import stops."""
+        if self.elsewhere_allowed is None:
+            self.elsewhere_allowed = elsewhere_allowance(self.user) if not self.user.is_superuser else 10**9
+        if len(self.elsewhere) >= self.elsewhere_allowed:
+            self.report.add_problem(Problem(0, "", "", throttled_message()))
+            raise Abort
+        self.elsewhere.append(idnumber.mask(candidate.id_number))
+
+    def close_out(self) -> None:
+        record_elsewhere_refusals(actor=self.user, masked_numbers=self.elsewhere, organisation=self.root)
+
     def finish(self, write: bool) -> None:
         if self.stream is not None:
             self.stream.pause()
@@ -436,7 +457,15 @@ class MemberImport(RosterImport):
             member.updated_at = now
             fields.update(changed)
         Member.objects.bulk_update([m for m, _v, _c in updates], sorted(fields), batch_size=500)
-        MemberEvent.objects.bulk_create(
-            [MemberEvent(member=m, kind="imported", summary=self.report.file_name, changes=c, actor=self.user)
-             for m, _v, c in updates]
-        )  # fmt: skip
+        who = acting_as(self.user, self.root.path)
+        audit.record_many(
+            audit.Draft(
+                events.MEMBER_IMPORTED,
+                **who,
+                target=member,
+                organisation=member.organisation_id,
+                changes=changed,
+                data={"file": self.report.file_name},
+            )
+            for member, _values, changed in updates
+        )

@@ -69,6 +69,8 @@ def run_import(
         report.committed = False
     except SpreadsheetError as exc:
         report.add_problem(Problem(0, "", "", str(exc)))
+    finally:
+        importer.close_out()  # outside the rolled-back transaction: what it keeps must stay
     return report
 
 
@@ -89,6 +91,9 @@ class RosterImport:
         self.today = today
         self.columns = {c.key: c for c in self.column_definitions()}
         self.positions: dict[str, int] = {}
+
+    def close_out(self) -> None:
+        """Called once the import has ended, committed or not, outside its transaction."""
 
     def run(self, path: Path, limits: Limits, progress, write: bool) -> None:
         sheet, header, rows = self.locate(path, limits)

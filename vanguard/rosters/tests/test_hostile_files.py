@@ -26,7 +26,8 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import translation
 
-from vanguard.members.models import Member, MemberEvent
+from vanguard.core.models import AuditEntry
+from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import workbooks
 from vanguard.rosters.services import KEEP_PROBLEMS, import_members
@@ -46,7 +47,7 @@ def run(city, path: Path, *, commit: bool, organisation=None):
 
 
 def db_state() -> tuple:
-    return Member.objects.count(), MemberEvent.objects.count(), Organisation.objects.count()
+    return Member.objects.count(), AuditEntry.objects.count(), Organisation.objects.count()
 
 
 def assert_refused(city, path: Path, *words: str) -> str:

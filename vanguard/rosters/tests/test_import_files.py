@@ -14,8 +14,9 @@ import pytest
 from django.utils import translation
 from python_calamine import CalamineWorkbook
 
-from vanguard.core import crypto, idnumber
-from vanguard.members.models import Member, MemberEvent
+from vanguard.core import audit, crypto, idnumber
+from vanguard.core.models import AuditEntry
+from vanguard.members.models import Member
 from vanguard.rosters.services import import_members
 from vanguard.rosters.tests.make_fixtures import (
     BAD_ROWS,
@@ -58,7 +59,7 @@ def run(city, path: Path, *, commit: bool, organisation=None):
 
 
 def db_state() -> tuple:
-    return Member.objects.count(), MemberEvent.objects.count(), sorted(Member.objects.values_list("updated_at"))
+    return Member.objects.count(), AuditEntry.objects.count(), sorted(Member.objects.values_list("updated_at"))
 
 
 def by_id(number: str) -> Member:
@@ -271,7 +272,7 @@ def test_changed_phone_shows_a_per_field_diff_then_updates_only_that_field(city,
     assert {k for k in after if after[k] != before[k]} == {"phone", "updated_at"}
     assert member.phone == "13800138000"
     assert {m.pk: m.updated_at for m in Member.objects.exclude(pk=member.pk)} == others
-    event = MemberEvent.objects.get(member=member, kind="imported")
+    event = audit.history(member).get(event="members.member.imported")
     assert event.changes == {"phone": ["023-68881004", "13800138000"]}
     assert event.actor == city.secretary_a
 
