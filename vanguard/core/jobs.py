@@ -38,7 +38,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from vanguard.accounts.scoping import restrict
+from vanguard.accounts.scoping import Action, can, can_at_path, restrict
 from vanguard.core.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -242,3 +242,19 @@ def recent_jobs(user, limit: int = 50) -> QuerySet[Job]:
     """The jobs `user` started, newest first, still within their scope."""
     jobs = Job.objects.filter(created_by=user).select_related("organisation")
     return restrict(jobs, user)[:limit]
+
+
+def may_download(user, job: Job) -> bool:
+    """Whether `user` may have the files `job` generated: a problems workbook, an export, any later app's file.
+
+    The rule for every generated-file download: the job's creator, or whoever
+    may see full ID numbers over the job's subtree, and either only while the
+    job is within the user's scope.  Seeing the job (its page) is not enough:
+    its files carry the rows as uploaded, or what their creator could see in
+    clear, so a district secretary must not receive the ID numbers of a roster
+    the office uploaded into the district.  The creator gets back no more than
+    they uploaded or could see when the file was made.
+    """
+    if not (job.created_by_id == user.pk or can_at_path(user, Action.VIEW_IDENTITY, job.organisation.path)):
+        return False
+    return can(user, Action.VIEW, job)

@@ -35,6 +35,8 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 2: the user read the dry run and commits the same file: all rows or none."""
     check = get_scoped(request, Job.objects.filter(kind="rosters.check"), pk, Action.CHANGE)
+    if not jobs.may_download(request.user, check):
+        raise Http404  # the import job would be the committer's, and with it the uploaded file its problems carry
     result = check.result or {}
     if check.status != JobStatus.SUCCEEDED or result.get("report", {}).get("problem_count", 1):
         raise Http404
@@ -45,7 +47,7 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
 @scoped_view(Job)
 def problems(request: HttpRequest, pk: int) -> FileResponse:
     """The uploaded roster with its bad cells marked: fix it and upload it again."""
-    job = get_scoped(request, Job.objects.filter(kind__in=["rosters.check", "rosters.import"]), pk, Action.CHANGE)
+    job = _downloadable(request, Job.objects.filter(kind__in=["rosters.check", "rosters.import"]), pk)
     name = (job.result or {}).get("problems_file")
     if not name:
         raise Http404
@@ -68,10 +70,16 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @scoped_view(Job)
 def download(request: HttpRequest, pk: int) -> FileResponse:
-    job = get_scoped(request, Job.objects.filter(kind="rosters.export", status=JobStatus.SUCCEEDED), pk)
-    if job.created_by_id != request.user.pk and not request.user.is_superuser:
-        raise Http404  # an export carries what its creator may see, which may be more than the viewer
+    job = _downloadable(request, Job.objects.filter(kind="rosters.export", status=JobStatus.SUCCEEDED), pk)
     return _send(files.directory("outputs") / job.result["file"], f"{job.organisation.name}-{job.result['what']}.xlsx")
+
+
+def _downloadable(request: HttpRequest, queryset, pk: int) -> Job:
+    """The job if the user may have its files (core.jobs.may_download); 404 otherwise, as for a job out of scope."""
+    job = get_scoped(request, queryset.select_related("organisation"), pk)
+    if not jobs.may_download(request.user, job):
+        raise Http404
+    return job
 
 
 def _send(path, filename: str) -> FileResponse:

@@ -2,6 +2,8 @@
 
 from django import template
 
+from vanguard.core import jobs
+
 register = template.Library()
 
 
@@ -11,3 +13,9 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.username
+
+
+@register.filter
+def may_download(job, user) -> bool:
+    """`{% if job|may_download:user %}`: offer a job's generated files only to whom core.jobs.may_download allows."""
+    return jobs.may_download(user, job)

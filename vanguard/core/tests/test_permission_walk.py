@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import PASSWORD
-from vanguard.core.models import Job
+from conftest import PASSWORD, make_user
+from vanguard.accounts.models import Role
+from vanguard.core.models import Job, JobStatus
 from vanguard.members import services as member_services
 from vanguard.members.models import Member, Transfer
 from vanguard.orgs.factories import OrganisationFactory
 from vanguard.orgs.models import Organisation, Reorganisation
+from vanguard.rosters import files
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +121,80 @@ def test_admin_is_for_superusers_only(client, city, who):
     for url in (reverse("admin:index"), reverse("admin:members_member_change", args=[city.member_b.pk])):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+
+
+IDENTITY_BLIND = ["secretary_a", "supervisor_a", "branch_secretary_a", "member_user_a"]
+JOB_ROUTES = [r for r in OBJECT_ROUTES if model_of(r.callback) is Job]
+
+
+def is_file(response) -> bool:
+    return response.streaming or "attachment" in response.get("Content-Disposition", "")
+
+
+@pytest.fixture
+def office_jobs(city, settings, tmp_path):
+    """Finished roster jobs the office started inside district A, each with a generated file of full ID numbers.
+
+    Later apps whose jobs generate files add a finished job of their kind here,
+    so that their download routes are walked as well.
+    """
+    settings.DATA_DIR = tmp_path / "data"
+    clear = member_services.reveal_id_number(city.member_a)
+    report = {"problem_count": 1, "problems": [], "warnings": [], "changes": [], "columns": {}, "column_letters": {}}
+    made = []
+    for kind in ("rosters.check", "rosters.import", "rosters.export"):
+        job = Job.objects.create(
+            kind=kind, created_by=city.office, organisation=city.branch_a, status=JobStatus.SUCCEEDED
+        )
+        name = files.output_path(job.pk, "generated").name
+        (files.directory("outputs") / name).write_bytes(f"姓名,身份证号\n张甲,{clear}\n".encode())
+        job.result = {
+            "what": "members", "count": 1, "file": name, "problems_file": name, "commit": kind == "rosters.import",
+            "report": report,
+        }  # fmt: skip
+        job.save(update_fields=["result"])
+        made.append(job)
+    return made
+
+
+def test_generated_files_of_another_users_job(client, city, office_jobs):
+    """Same subtree, no identity right: the job's page may be seen, its generated files may not (finding 1).
+
+    Walks every route about a Job with every job above: none hands a file, or a
+    full ID number, to a user of the job's subtree who neither started the job
+    nor may see identities there; its creator and another identity holder get
+    the files.
+    """
+    clear = member_services.reveal_id_number(city.member_a).encode()
+    served = set()
+    assert client.login(username=city.office.username, password=PASSWORD)
+    for route in JOB_ROUTES:
+        for job in office_jobs:
+            if is_file(response := client.get(reverse(route.name, kwargs={"pk": job.pk}))):
+                served.add(route.name)
+                assert clear in b"".join(response.streaming_content)
+    assert {"rosters:problems", "rosters:download"} <= served, "the walk found no generated-file download"
+    identity_holder = make_user("admin_a", Role.ADMIN, city.district_a)  # may see identities, started nothing
+    assert client.login(username=identity_holder.username, password=PASSWORD)
+    for name in served:
+        for job in office_jobs:
+            response = client.get(reverse(name, kwargs={"pk": job.pk}))
+            assert response.status_code == 404 or is_file(response), f"{name} of {job.kind}: {response.status_code}"
+        assert any(is_file(client.get(reverse(name, kwargs={"pk": job.pk}))) for job in office_jobs), name
+    for who in IDENTITY_BLIND:
+        user = getattr(city, who)
+        assert client.login(username=user.username, password=PASSWORD)
+        if who != "member_user_a":  # the job is in their scope: the refusal below is not a scope refusal
+            assert client.get(reverse("core:job", kwargs={"pk": office_jobs[0].pk})).status_code == 200, who
+        for route in JOB_ROUTES:
+            for job in office_jobs:
+                url = reverse(route.name, kwargs={"pk": job.pk})
+                for method in ("get", "post"):
+                    response = getattr(client, method)(url)
+                    body = b"".join(response.streaming_content) if response.streaming else response.content
+                    assert not is_file(response), f"{method.upper()} {url} ({job.kind}) as {who}: a file"
+                    assert clear not in body, f"{method.upper()} {url} ({job.kind}) as {who}: a full ID number"
+        assert not Job.objects.filter(created_by=user).exists(), f"{who} started a job on the office's file"
 
 
 def member_snapshot():
