@@ -200,39 +200,6 @@ class TransferStep(models.Model):
         return f"{self.transfer_id} {self.action}"
 
 
-class MemberEvent(models.Model):
-    """Audit trail of a member record: edits, hosting, transfers."""
-
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events", verbose_name=_("member"))
-    kind = models.CharField(_("kind"), max_length=32)
-    summary = models.TextField(_("summary"))
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("member event")
-        verbose_name_plural = _("member events")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.member_id} {self.kind}"
-
-    def readable_changes(self) -> list[tuple[str, str, str]]:
-        """(field label, before, after) with choice values shown by their labels, for the history list."""
-        rows = []
-        for name, (before, after) in self.changes.items():
-            if name == "id_number":
-                rows.append((str(_("ID number")), before, after))
-                continue
-            field = Member._meta.get_field(name)
-            labels = dict(field.flatchoices) if field.choices else {}
-            rows.append((str(field.verbose_name), str(labels.get(before, before)), str(labels.get(after, after))))
-        return rows
-
-
 class MemberTally(models.Model):
     """How many members an organisation's whole subtree holds, by category and status.
 
