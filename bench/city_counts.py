@@ -22,8 +22,8 @@ from django.urls import reverse
 from bench.measure import PageTimings, Timings, compare, time_page
 from vanguard.accounts.models import User
 from vanguard.core import tree
+from vanguard.members import selectors  # member_counts and count_members_directly live with the tallies
 from vanguard.members.models import Member
-from vanguard.orgs import selectors
 from vanguard.orgs.models import Kind, Organisation
 
 BENCH_USERNAME = "bench-superuser"

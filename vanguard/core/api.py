@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from vanguard.accounts.scoping import Action, restrict
+from vanguard.core.access import Action, restrict
 
 
 class ScopedViewSetMixin:

@@ -38,7 +38,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from vanguard.accounts.scoping import Action, can, can_at_path, restrict
+from vanguard.core.access import Action, can, can_at_path, restrict
 from vanguard.core.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from vanguard.accounts.scoping import Action, restrict
+from vanguard.core.access import Action, restrict
 
 
 def scoped_view(model: type[models.Model]) -> Callable:

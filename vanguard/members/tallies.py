@@ -58,6 +58,11 @@ def shift_subtree(*, moved_pk: int, old_path: str, new_parent_path: str) -> None
     _apply(totals)
 
 
+def on_subtree_moved(sender, *, organisation, old_path: str, new_parent, **kwargs) -> None:
+    """orgs.hooks.subtree_moved receiver: orgs moved a subtree and rewrote the members' paths."""
+    shift_subtree(moved_pk=organisation.pk, old_path=old_path, new_parent_path=new_parent.path)
+
+
 def subtree_counts(organisation_pk: int, field: str) -> dict[str, int]:
     rows = (
         MemberTally.objects.filter(organisation_id=organisation_pk, count__gt=0)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.core import tree
+from vanguard.orgs import hooks
 
 
 class Kind(models.TextChoices):
@@ -79,13 +80,8 @@ class Organisation(models.Model):
 
     @classmethod
     def scope_own_q(cls, user) -> Q | None:
-        """A member may see the organisation that holds their record."""
-        if not user.member_id:
-            return None
-        # A subquery, not a join through `members`, so rows are never repeated.
-        from vanguard.members.models import Member
-
-        return Q(pk__in=Member.objects.filter(pk=user.member_id).values("organisation_id"))
+        """Organisations holding a record of the user's own (a member sees their branch), as the apps declare."""
+        return hooks.own_organisations_q(user)
 
     @property
     def ancestor_pks(self) -> list[int]:

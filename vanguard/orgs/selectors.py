@@ -7,7 +7,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from vanguard.accounts.scoping import Action, restrict, scope_roots
 from vanguard.core import tree
 from vanguard.core.chinese import search_variants
-from vanguard.orgs.models import Organisation
+from vanguard.orgs import hooks
+from vanguard.orgs.models import Organisation, Reorganisation
 
 
 def visible(user, action: Action = Action.VIEW) -> QuerySet[Organisation]:
@@ -66,30 +67,13 @@ def organisation_counts_by_kind(organisation: Organisation) -> dict[str, int]:
     return {row["kind"]: row["n"] for row in rows}
 
 
-def member_counts(organisation: Organisation, field: str) -> dict[str, int]:
-    """Members of the whole subtree grouped by `field` (category or status), from the kept tallies."""
-    from vanguard.members import tallies
-
-    return tallies.subtree_counts(organisation.pk, field)
-
-
-def count_members_directly(organisation: Organisation, field: str) -> dict[str, int]:
-    """The same figures counted from the member table: one index range scan (checks and benchmarks)."""
-    from vanguard.members.models import Member
-
-    rows = (
-        Member.objects.filter(tree.subtree_q("org_path", organisation.path))
-        .values(field)
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    return {row[field]: row["n"] for row in rows}
+def subtree_figures(organisation: Organisation) -> dict[str, dict[str, int]]:
+    """The counts other apps keep over the subtree (members by category and by status, ...), by name."""
+    return hooks.subtree_figures(organisation)
 
 
 def reorganisations(user, organisation: Organisation):
     """Moves of this organisation and of anything below it, newest first."""
-    from vanguard.orgs.models import Reorganisation
-
     return (
         restrict(Reorganisation.objects.all(), user)
         .filter(tree.subtree_q("organisation__path", organisation.path))

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from vanguard.core import tree
+from vanguard.orgs import hooks
 from vanguard.orgs.models import Organisation, Reorganisation
 
 
@@ -66,8 +67,10 @@ def move_organisation(
 ) -> Reorganisation:
     """Move a whole subtree under `new_parent` (reorganisation) and record it, dated.
 
-    Paths of every organisation and member below are rewritten with two
-    set-based UPDATEs, whatever the subtree's size.
+    Paths of every organisation below, and every copy of them other apps
+    registered (members' `org_path`, see orgs.hooks), are rewritten with one
+    set-based UPDATE per table, whatever the subtree's size.  Then
+    `hooks.subtree_moved` lets those apps move what they keep per subtree.
     """
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     new_parent = Organisation.objects.get(pk=new_parent.pk)
@@ -80,9 +83,6 @@ def move_organisation(
     if effective_on > datetime.date.today() + datetime.timedelta(days=366):
         raise ValidationError(_("The effective date is more than a year ahead."))
 
-    from vanguard.members import tallies
-    from vanguard.members.models import Member
-
     old_path = organisation.path
     new_path = tree.child_path(new_parent.path, organisation.pk)
     depth_change = tree.depth_of(new_path) - tree.depth_of(old_path)
@@ -94,11 +94,18 @@ def move_organisation(
         path=Concat(Value(new_path), Substr("path", tail_start), output_field=CharField()),
         depth=F("depth") + depth_change,
     )
-    members_moved = Member.objects.filter(tree.subtree_q("org_path", old_path)).update(
-        org_path=Concat(Value(new_path), Substr("org_path", tail_start), output_field=CharField())
-    )
+    recorded = {"members_moved": 0}
+    for copy in hooks.path_copies():
+        moved = copy.model._base_manager.filter(tree.subtree_q(copy.field, old_path)).update(
+            **{copy.field: Concat(Value(new_path), Substr(copy.field, tail_start), output_field=CharField())}
+        )
+        if copy.recorded_as:
+            recorded[copy.recorded_as] = recorded.get(copy.recorded_as, 0) + moved
     Organisation.objects.filter(pk=organisation.pk).update(parent=new_parent)
-    tallies.shift_subtree(moved_pk=organisation.pk, old_path=old_path, new_parent_path=new_parent.path)
+    organisation.parent, organisation.path, organisation.depth = new_parent, new_path, organisation.depth + depth_change
+    hooks.subtree_moved.send(
+        sender=Organisation, organisation=organisation, old_path=old_path, new_path=new_path, new_parent=new_parent
+    )
     return Reorganisation.objects.create(
         organisation=organisation,
         old_parent_id=old_parent_id,
@@ -107,5 +114,5 @@ def move_organisation(
         reason=reason,
         moved_by=actor,
         organisations_moved=orgs_moved,
-        members_moved=members_moved,
+        **recorded,
     )

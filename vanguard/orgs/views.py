@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core.views import apply_service, get_scoped, scoped_view
-from vanguard.members.models import Category, Status
-from vanguard.orgs import selectors, services
+from vanguard.orgs import hooks, selectors, services
 from vanguard.orgs.forms import MoveForm, OrganisationForm
 from vanguard.orgs.models import Kind, Organisation
 
@@ -40,21 +39,17 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_scoped(request, Organisation.objects.select_related("parent"), pk)
     by_kind = selectors.organisation_counts_by_kind(organisation)
-    by_category = selectors.member_counts(organisation, "category")
-    by_status = selectors.member_counts(organisation, "status")
     context = {
         "organisation": organisation,
         "ancestors": selectors.ancestors(request.user, organisation),
         "kind_counts": [(label, by_kind[value]) for value, label in Kind.choices if by_kind.get(value)],
-        "category_counts": [(value, label, by_category.get(value, 0)) for value, label in Category.choices],
-        "status_counts": [(value, label, by_status.get(value, 0)) for value, label in Status.choices],
-        "member_total": sum(by_status.values()),
         "org_total": sum(by_kind.values()),
         "children": selectors.children(request.user, organisation)[:200],
         "reorganisations": selectors.reorganisations(request.user, organisation)[:20],
         "can_change": can_at_path(request.user, Action.CHANGE, organisation.path),
         "can_reorganise": organisation.parent_id is not None
         and can_at_path(request.user, Action.REORGANISE, organisation.path),
+        "sections": hooks.page_sections(request, organisation),  # what members, rosters, ... add (orgs.hooks)
     }
     return render(request, "orgs/detail.html", context)
 

@@ -1,16 +1,24 @@
+import io
+
 import pytest
 from django.core.management import call_command
-from django.db.models import F
+from django.core.management.base import CommandError
+from django.db.models import F, Max
 
-from vanguard.accounts.models import Role, RoleAssignment
+from vanguard.accounts.models import Role, RoleAssignment, User
+from vanguard.core import demo
+from vanguard.members import selectors as member_selectors
 from vanguard.members.models import Category, Member, Transfer
-from vanguard.orgs.models import BRANCH_KINDS, Organisation, Reorganisation
+from vanguard.orgs import demo as orgs_demo
+from vanguard.orgs.factories import OrganisationFactory
+from vanguard.orgs.models import BRANCH_KINDS, Kind, Organisation, Reorganisation
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_builds_a_small_populated_city():
-    call_command("seed_demo", "--scale", "demo", verbosity=0)
+    out = io.StringIO()
+    call_command("seed_demo", "--scale", "demo", stdout=out)
     branches = Organisation.objects.filter(kind__in=BRANCH_KINDS).count()
     assert 140 <= branches <= 170
     assert 4000 <= Member.objects.count() <= 6500
@@ -18,16 +26,60 @@ def test_seed_demo_builds_a_small_populated_city():
     assert present == set(Category.values)
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
     assert Transfer.objects.values("status").distinct().count() == 3
-    assert Reorganisation.objects.exists()
+    # The reorganisation runs after members' step, so members move with it.
+    assert Reorganisation.objects.get().members_moved > 0
     assert Member.objects.filter(host_organisation__isnull=False).exists()
     # Every member's denormalised path agrees with its organisation's.
     assert not Member.objects.exclude(org_path=F("organisation__path")).exists()
+    # The kept tallies agree with a recount after the bulk insert, the services and the move.
+    for organisation in Organisation.objects.filter(depth__lte=1):
+        for field in ("category", "status"):
+            counted = member_selectors.count_members_directly(organisation, field)
+            assert member_selectors.member_counts(organisation, field) == counted
+    # The logins table: every demo user, with the role and the place it is held at.
+    lines = out.getvalue().splitlines()
+    table = lines[lines.index("Demo logins (password: vanguard2026):") + 1 :]
+    assert [line.split()[:2] for line in table] == [
+        ["root", "superuser"],
+        ["office", "admin"],
+        ["yuzhong", "secretary"],
+        ["jiangbei", "secretary"],
+        ["branch", "secretary"],
+        ["supervisor", "supervisor"],
+        ["supervisor", "supervisor"],
+        ["member", "member"],
+    ]
+    assert User.objects.get(username="member").member.name == "李明"
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="orgs"):
         call_command("seed_demo", verbosity=0)
     call_command("seed_demo", "--if-empty", verbosity=0)  # quietly does nothing
     assert Organisation.objects.count() == 7
+
+
+def test_the_apps_steps_run_in_dependency_order():
+    labels = [module.__name__ for module in demo.demo_modules()]
+    assert labels == ["vanguard.accounts.demo", "vanguard.orgs.demo", "vanguard.members.demo"]
+
+
+def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
+    """The bench's path (seed_demo --scale city), on a city shrunk to a few dozen branches."""
+    monkeypatch.setattr(orgs_demo, "CITY_SHAPE", {"committees": 12, "general_branches": 5, "branches": 40})
+    out = io.StringIO()
+    call_command("seed_demo", "--scale", "city", "--members", "200", stdout=out)
+    tops = len(orgs_demo.DISTRICTS) + len(orgs_demo.DEPARTMENTS)
+    assert Organisation.objects.count() == 1 + tops + 12 + 5 + 40
+    assert Organisation.objects.filter(kind=Kind.BRANCH).count() == 40
+    members = Member.objects.count()
+    assert 100 <= members <= 300
+    assert not Member.objects.exclude(organisation__kind=Kind.BRANCH).exists()
+    assert not Member.objects.exclude(org_path=F("organisation__path")).exists()
+    root = Organisation.objects.get(parent__isnull=True)
+    assert sum(member_selectors.member_counts(root, "category").values()) == members
+    assert f"{members} members in all" in out.getvalue()
+    assert not User.objects.exists()  # the city has no logins; the bench makes its own user
+    # The keys were chosen by the seeding, and the sequence moved past them: new organisations still fit.
+    last = Organisation.objects.aggregate(last=Max("pk"))["last"]
+    assert OrganisationFactory(parent=root).pk > last

@@ -11,10 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vanguard.core import people
-from vanguard.members import services, tallies
+from vanguard.members import selectors, services, tallies
 from vanguard.members.factories import MemberFactory
 from vanguard.members.models import Member, MemberTally
-from vanguard.orgs import selectors
 from vanguard.orgs import services as org_services
 from vanguard.orgs.models import Organisation
 from vanguard.rosters.services import import_members

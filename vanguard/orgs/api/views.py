@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vanguard.core.api import ScopedViewSetMixin
-from vanguard.orgs import selectors
+from vanguard.orgs import hooks, selectors
 from vanguard.orgs.api.serializers import OrganisationSerializer
 from vanguard.orgs.models import Kind, Organisation, Sector
 
@@ -25,21 +25,25 @@ class OrganisationFilter(django_filters.FilterSet):
         fields = ["kind", "sector", "parent", "code"]
 
 
+class SubtreeCountsSerializer(serializers.Serializer):
+    """Counts over the whole subtree: organisations by kind, then members by category and by status, and so on."""
+
+    organisations_by_kind = serializers.DictField(child=serializers.IntegerField())
+
+    def get_fields(self):
+        # Read when the schema is generated, after every app has registered its figures (orgs.hooks).
+        fields = super().get_fields()
+        for name in hooks.subtree_figure_names():
+            fields[name] = serializers.DictField(child=serializers.IntegerField())
+        return fields
+
+
 class OrganisationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Organisation.objects.all().order_by("path")
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
 
-    @extend_schema(
-        responses=inline_serializer(
-            "SubtreeCounts",
-            {
-                "organisations_by_kind": serializers.DictField(child=serializers.IntegerField()),
-                "members_by_category": serializers.DictField(child=serializers.IntegerField()),
-                "members_by_status": serializers.DictField(child=serializers.IntegerField()),
-            },
-        )
-    )
+    @extend_schema(responses=SubtreeCountsSerializer)
     @action(detail=True)
     def counts(self, request, pk=None, format=None):  # noqa: A002 - DRF passes format
         """Counts for the whole subtree below this organisation."""
@@ -47,7 +51,6 @@ class OrganisationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(
             {
                 "organisations_by_kind": selectors.organisation_counts_by_kind(organisation),
-                "members_by_category": selectors.member_counts(organisation, "category"),
-                "members_by_status": selectors.member_counts(organisation, "status"),
+                **selectors.subtree_figures(organisation),  # members by category and by status, ... (orgs.hooks)
             }
         )

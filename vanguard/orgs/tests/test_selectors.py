@@ -10,10 +10,12 @@ def test_counts_cover_the_whole_subtree(city):
     MemberFactory(organisation=city.branch_a2, category="retired")
     MemberFactory(organisation=city.branch_a2, category="mobile", status="probationary")
     assert selectors.organisation_counts_by_kind(city.district_a) == {"grassroots_committee": 1, "branch": 2}
-    assert selectors.member_counts(city.district_a, "category") == {"ordinary": 1, "retired": 1, "mobile": 1}
-    status = selectors.member_counts(city.district_a, "status")
+    # Member counts come from what members registered with orgs.hooks.
+    figures = selectors.subtree_figures(city.district_a)
+    assert figures["members_by_category"] == {"ordinary": 1, "retired": 1, "mobile": 1}
+    status = figures["members_by_status"]
     assert status["probationary"] >= 1 and sum(status.values()) == 3
-    assert sum(selectors.member_counts(city.root, "category").values()) == 4
+    assert sum(selectors.subtree_figures(city.root)["members_by_category"].values()) == 4
 
 
 def test_search_by_name_in_either_script_and_by_code(city):

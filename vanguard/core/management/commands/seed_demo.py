@@ -1,10 +1,8 @@
-"""python manage.py seed_demo --scale demo|city: the demo city, or the benchmark city."""
+"""python manage.py seed_demo --scale demo|city: the demo city, or the benchmark city, built by every app's step."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from vanguard.core import demo
-from vanguard.members import tallies
-from vanguard.orgs.models import Organisation
 
 
 class Command(BaseCommand):
@@ -13,22 +11,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["demo", "city"], default="demo")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when organisations already exist.")
-        parser.add_argument("--members", type=int, default=1_500_000, help="Members at --scale city.")
+        parser.add_argument("--members", type=int, default=demo.CITY_MEMBERS, help="Members at --scale city.")
 
     def handle(self, *args, scale, if_empty, members, **options):
-        if Organisation.objects.exists():
+        loaded = demo.loaded()
+        if loaded:
             if if_empty:
-                self.stdout.write("The database already holds organisations; nothing loaded.")
-                self.print_logins(demo.demo_logins())
+                self.stdout.write(f"The database already holds data ({', '.join(loaded)}); nothing loaded.")
+                self.print_logins(demo.logins())
                 return
-            raise CommandError("The database already holds organisations; seed_demo fills an empty one.")
-        if scale == "city":
-            demo.build_city(member_target=members, progress=self.stdout.write)
-            self.stdout.write(f"{tallies.rebuild()} member tallies")
-            return
-        logins = demo.build_demo(progress=self.stdout.write)
-        tallies.rebuild()  # the demo bulk-inserts members, bypassing the services that keep tallies
-        self.print_logins(logins)
+            raise CommandError(f"The database already holds data ({', '.join(loaded)}); seed_demo fills an empty one.")
+        demo.run(scale, member_target=members, progress=self.stdout.write)
+        if scale == "demo":
+            self.print_logins(demo.logins())
 
     def print_logins(self, logins: list[demo.DemoLogin]) -> None:
         if not logins:
