@@ -1,10 +1,11 @@
 from django.urls import path
 
+import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
 from vanguard.core import job_views
 
 app_name = "core"
 urlpatterns = [
     path("jobs/", job_views.job_list, name="jobs"),
-    path("jobs/<int:pk>/", job_views.job_detail, name="job"),
-    path("jobs/<int:pk>/progress/", job_views.job_progress, name="job_progress"),
+    path("jobs/<id:pk>/", job_views.job_detail, name="job"),
+    path("jobs/<id:pk>/progress/", job_views.job_progress, name="job_progress"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from vanguard.accounts.scoping import restrict
 from vanguard.core import crypto, dates, idnumber, tree
 from vanguard.core.chinese import search_variants
-from vanguard.core.filters import TranslatedOrderingFilter
+from vanguard.core.filters import FilterSet, IdChoiceFilter, TranslatedOrderingFilter
 from vanguard.members.models import Category, Gender, Member, Status
 from vanguard.orgs.models import Organisation, Sector
 
@@ -49,9 +49,9 @@ def visible_organisations(request) -> QuerySet[Organisation]:
     return restrict(Organisation.objects.all(), request.user if request else None)
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Name or ID number"), method="filter_q")
-    organisation = django_filters.ModelChoiceFilter(
+    organisation = IdChoiceFilter(
         label=_("Within organisation"), queryset=visible_organisations, method="filter_subtree"
     )
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)

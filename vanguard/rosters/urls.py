@@ -1,12 +1,13 @@
 from django.urls import path
 
+import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
 from vanguard.rosters import views
 
 app_name = "rosters"
 urlpatterns = [
-    path("<int:pk>/import/", views.upload, name="upload"),
-    path("<int:pk>/export/", views.export, name="export"),
-    path("jobs/<int:pk>/commit/", views.commit, name="commit"),
-    path("jobs/<int:pk>/problems.xlsx", views.problems, name="problems"),
-    path("jobs/<int:pk>/download/", views.download, name="download"),
+    path("<id:pk>/import/", views.upload, name="upload"),
+    path("<id:pk>/export/", views.export, name="export"),
+    path("jobs/<id:pk>/commit/", views.commit, name="commit"),
+    path("jobs/<id:pk>/problems.xlsx", views.problems, name="problems"),
+    path("jobs/<id:pk>/download/", views.download, name="download"),
 ]

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from vanguard.core.api import ModelSerializer
 from vanguard.members.models import Member
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=40)
     id_number_masked = serializers.CharField(read_only=True)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.core.api import ScopedViewSetMixin, as_drf_error
+from vanguard.core.api import ScopedViewSetMixin
 from vanguard.members import services
 from vanguard.members.api.serializers import MemberSerializer
 from vanguard.members.filters import MemberFilter
@@ -22,32 +23,29 @@ class MemberViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Members within the caller's subtrees; created and changed through the member services."""
+
     queryset = Member.objects.select_related("organisation").order_by("pk")
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
 
+    # A service's ValidationError reaches core.api.exception_handler, which answers it with a 400.
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         organisation = data.pop("organisation")
         if not can_at_path(self.request.user, Action.CHANGE, organisation.path):
             raise PermissionDenied()
         id_number = data.pop("id_number", "")
-        try:
-            serializer.instance = services.create_member(
-                organisation=organisation, fields=data, id_number=id_number, actor=self.request.user
-            )
-        except ValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.create_member(
+            organisation=organisation, fields=data, id_number=id_number, actor=self.request.user
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         organisation = data.pop("organisation", None)
         if organisation is not None and organisation.pk != serializer.instance.organisation_id:
-            raise as_drf_error(ValidationError({"organisation": ["Use a relation transfer to move a member."]}))
+            raise ValidationError({"organisation": [_("Use a relation transfer to move a member.")]})
         id_number = data.pop("id_number", None)
-        try:
-            serializer.instance = services.update_member(
-                member=serializer.instance, fields=data, id_number=id_number or None, actor=self.request.user
-            )
-        except ValidationError as exc:
-            raise as_drf_error(exc) from exc
+        serializer.instance = services.update_member(
+            member=serializer.instance, fields=data, id_number=id_number or None, actor=self.request.user
+        )

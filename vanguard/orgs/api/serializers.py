@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from vanguard.core.api import ModelSerializer
 from vanguard.orgs.models import Organisation
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     sector_display = serializers.CharField(source="get_sector_display", read_only=True)
 

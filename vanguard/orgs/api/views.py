@@ -9,15 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vanguard.core.api import ScopedViewSetMixin
+from vanguard.core.filters import FilterSet, IdFilter
 from vanguard.orgs import hooks, selectors
 from vanguard.orgs.api.serializers import OrganisationSerializer
 from vanguard.orgs.models import Kind, Organisation, Sector
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     sector = django_filters.ChoiceFilter(choices=Sector.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     code = django_filters.CharFilter()
 
     class Meta:
@@ -39,6 +40,8 @@ class SubtreeCountsSerializer(serializers.Serializer):
 
 
 class OrganisationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Organisations within the caller's subtrees, in tree order."""
+
     queryset = Organisation.objects.all().order_by("path")
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
