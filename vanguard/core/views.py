@@ -1,16 +1,18 @@
-"""Shared view helpers: the scoped-object lookup every object view uses, and the home page."""
+"""Shared view helpers: the scoped-object lookup every object view uses, the form-and-service page, the home page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from vanguard.core.access import Action, restrict
 
@@ -41,12 +43,66 @@ def apply_service(form: Form, call: Callable[[], object]) -> object | None:
     try:
         return call()
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        _add_to_form(form, exc)
         return None
+
+
+def _add_to_form(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def form_action(
+    request: HttpRequest,
+    *,
+    queryset: models.QuerySet | type[models.Model],
+    pk: Any,
+    action: Action = Action.CHANGE,
+    form_class: type[Form] | None,
+    service: Callable[[Any, dict[str, Any]], Any],
+    success_url: Callable[[Any, Any], str],
+    success_message: str = "",
+    form_kwargs: Callable[[Any], dict[str, Any]] | None = None,
+    template: str | None = None,
+    context: Callable[[Any], dict[str, Any]] | None = None,
+) -> HttpResponse:
+    """A page that changes one scoped object: the object, a form, a service, then a redirect.
+
+    The object is `pk` in `queryset` if the user may `action` it, else 404
+    (`get_scoped`).  The form is `form_class` bound to the POST and its files,
+    built with `form_kwargs(obj)`.  A valid POST calls `service(obj,
+    cleaned_data)`: a ValidationError it raises lands on the form (on the field
+    it names, else the whole form); otherwise `success_message` is shown and the
+    browser goes to `success_url(obj, result)`.  A GET or a form with errors
+    renders `template` with the form and `context(obj)`.
+
+    Without a template the form is posted from another page (a button), so
+    anything but a POST the service accepts is a 404.  Without a form class the
+    POST itself is the request: the service gets no data, and its
+    ValidationError is not caught, as there is no form to show it on.
+    """
+    obj = get_scoped(request, queryset, pk, action)
+    form = None
+    if form_class is not None:
+        extra = form_kwargs(obj) if form_kwargs else {}
+        form = form_class(request.POST or None, request.FILES or None, **extra)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            result = service(obj, form.cleaned_data if form is not None else {})
+        except ValidationError as exc:
+            if form is None:
+                raise
+            _add_to_form(form, exc)
+        else:
+            if success_message:
+                messages.success(request, success_message)
+            return redirect(success_url(obj, result))
+    if template is None:
+        raise Http404
+    return render(request, template, {**(context(obj) if context else {}), "form": form})
 
 
 @login_required

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import role_label_at
-from vanguard.core.views import apply_service, get_scoped, scoped_view
+from vanguard.core.views import apply_service, form_action, get_scoped, scoped_view
 from vanguard.members import selectors, services
 from vanguard.members.filters import MemberFilter
 from vanguard.members.forms import HostForm, MemberForm, TransferDecisionForm, TransferForm
@@ -48,96 +49,93 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "members/detail.html", context)
 
 
-def _member_fields(form: MemberForm) -> dict:
-    data = dict(form.cleaned_data)
+def _member_fields(data: dict) -> dict:
+    data = dict(data)
     data.pop("id_number", None)
     return data
+
+
+def _to_member(_obj, member: Member) -> str:
+    return reverse("members:detail", args=[member.pk])
 
 
 @scoped_view(Organisation)
 def create(request: HttpRequest, pk: int) -> HttpResponse:
     """A new member of organisation `pk`."""
-    organisation = get_scoped(request, Organisation, pk, Action.CHANGE)
-    form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        member = apply_service(
-            form,
-            lambda: services.create_member(
-                organisation=organisation,
-                fields=_member_fields(form),
-                id_number=form.cleaned_data["id_number"],
-                actor=request.user,
-            ),
-        )
-        if member:
-            messages.success(request, _("Member added."))
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "organisation": organisation, "member": None})
+    return form_action(
+        request,
+        queryset=Organisation,
+        pk=pk,
+        form_class=MemberForm,
+        service=lambda organisation, data: services.create_member(
+            organisation=organisation, fields=_member_fields(data), id_number=data["id_number"], actor=request.user
+        ),
+        success_message=_("Member added."),
+        success_url=_to_member,
+        template="members/form.html",
+        context=lambda organisation: {"organisation": organisation, "member": None},
+    )
 
 
 @scoped_view(Member)
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped(request, Member.objects.select_related("organisation"), pk, Action.CHANGE)
-    form = MemberForm(request.POST or None, instance=member)
-    if request.method == "POST" and form.is_valid():
-        done = apply_service(
-            form,
-            lambda: services.update_member(
-                member=member,
-                fields=_member_fields(form),
-                id_number=form.cleaned_data["id_number"] or None,
-                actor=request.user,
-            ),
-        )
-        if done:
-            messages.success(request, _("Saved."))
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "organisation": member.organisation, "member": member})
+    return form_action(
+        request,
+        queryset=Member.objects.select_related("organisation"),
+        pk=pk,
+        form_class=MemberForm,
+        form_kwargs=lambda member: {"instance": member},
+        service=lambda member, data: services.update_member(
+            member=member, fields=_member_fields(data), id_number=data["id_number"] or None, actor=request.user
+        ),
+        success_message=_("Saved."),
+        success_url=_to_member,
+        template="members/form.html",
+        context=lambda member: {"organisation": member.organisation, "member": member},
+    )
 
 
 @scoped_view(Member)
 def start_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     """The outgoing side issues the letter; the receiving organisation is named by its code."""
-    member = get_scoped(request, Member.objects.select_related("organisation"), pk, Action.CHANGE)
-    form = TransferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        transfer = apply_service(
-            form,
-            lambda: services.start_transfer(
-                member=member,
-                to_organisation=data["to_organisation"],
-                valid_days=data["valid_days"],
-                note=data["note"],
-                actor=request.user,
-                actor_role=role_label_at(request.user, member.org_path),
-            ),
-        )
-        if transfer:
-            messages.success(request, _("Transfer started; waiting for the receiving side."))
-            return redirect("members:transfer_detail", pk=transfer.pk)
-    return render(
-        request, "members/action_form.html", {"form": form, "member": member, "title": _("Transfer relation out")}
+    return form_action(
+        request,
+        queryset=Member.objects.select_related("organisation"),
+        pk=pk,
+        form_class=TransferForm,
+        service=lambda member, data: services.start_transfer(
+            member=member,
+            to_organisation=data["to_organisation"],
+            valid_days=data["valid_days"],
+            note=data["note"],
+            actor=request.user,
+            actor_role=role_label_at(request.user, member.org_path),
+        ),
+        success_message=_("Transfer started; waiting for the receiving side."),
+        success_url=lambda _member, transfer: reverse("members:transfer_detail", args=[transfer.pk]),
+        template="members/action_form.html",
+        context=lambda member: {"member": member, "title": _("Transfer relation out")},
     )
 
 
 @scoped_view(Member)
 def set_host(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped(request, Member.objects.select_related("organisation", "host_organisation"), pk, Action.CHANGE)
-    initial = {"host_organisation": member.host_organisation.code if member.host_organisation else ""}
-    form = HostForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = apply_service(
-            form,
-            lambda: services.set_host(
-                member=member, host_organisation=data["host_organisation"], since=data["since"], actor=request.user
-            ),
-        )
-        if done:
-            messages.success(request, _("Hosting recorded."))
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/action_form.html", {"form": form, "member": member, "title": _("Hosting")})
+    return form_action(
+        request,
+        queryset=Member.objects.select_related("organisation", "host_organisation"),
+        pk=pk,
+        form_class=HostForm,
+        form_kwargs=lambda member: {
+            "initial": {"host_organisation": member.host_organisation.code if member.host_organisation else ""}
+        },
+        service=lambda member, data: services.set_host(
+            member=member, host_organisation=data["host_organisation"], since=data["since"], actor=request.user
+        ),
+        success_message=_("Hosting recorded."),
+        success_url=_to_member,
+        template="members/action_form.html",
+        context=lambda member: {"member": member, "title": _("Hosting")},
+    )
 
 
 @login_required

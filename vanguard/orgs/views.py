@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.core.views import apply_service, get_scoped, scoped_view
+from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs import hooks, selectors, services
 from vanguard.orgs.forms import MoveForm, OrganisationForm
 from vanguard.orgs.models import Kind, Organisation
@@ -54,50 +54,61 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/detail.html", context)
 
 
+def _to_organisation(_obj, organisation: Organisation) -> str:
+    return reverse("orgs:detail", args=[organisation.pk])
+
+
 @scoped_view(Organisation)
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_scoped(request, Organisation, pk, Action.CHANGE)
-    form = OrganisationForm(request.POST or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if apply_service(form, lambda: services.update_organisation(organisation=organisation, **data)):
-            messages.success(request, _("Saved."))
-            return redirect("orgs:detail", pk=organisation.pk)
-    return render(request, "orgs/form.html", {"form": form, "organisation": organisation, "title": _("Edit")})
+    return form_action(
+        request,
+        queryset=Organisation,
+        pk=pk,
+        form_class=OrganisationForm,
+        form_kwargs=lambda organisation: {"instance": organisation},
+        service=lambda organisation, data: services.update_organisation(organisation=organisation, **data),
+        success_message=_("Saved."),
+        success_url=_to_organisation,
+        template="orgs/form.html",
+        context=lambda organisation: {"organisation": organisation, "title": _("Edit")},
+    )
 
 
 @scoped_view(Organisation)
 def create_child(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = get_scoped(request, Organisation, pk, Action.CHANGE)
-    form = OrganisationForm(request.POST or None, initial={"sector": parent.sector, "kind": Kind.BRANCH})
-    if request.method == "POST" and form.is_valid():
-        child = apply_service(form, lambda: services.create_organisation(parent=parent, **form.cleaned_data))
-        if child:
-            messages.success(request, _("Organisation created."))
-            return redirect("orgs:detail", pk=child.pk)
-    return render(request, "orgs/form.html", {"form": form, "organisation": parent, "title": _("New sub-organisation")})
+    return form_action(
+        request,
+        queryset=Organisation,
+        pk=pk,
+        form_class=OrganisationForm,
+        form_kwargs=lambda parent: {"initial": {"sector": parent.sector, "kind": Kind.BRANCH}},
+        service=lambda parent, data: services.create_organisation(parent=parent, **data),
+        success_message=_("Organisation created."),
+        success_url=_to_organisation,
+        template="orgs/form.html",
+        context=lambda parent: {"organisation": parent, "title": _("New sub-organisation")},
+    )
 
 
 @scoped_view(Organisation)
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     """Reorganisation: only the campaign office holding both ends may move a subtree."""
-    organisation = get_scoped(request, Organisation.objects.select_related("parent"), pk, Action.REORGANISE)
-    form = MoveForm(request.POST or None, parent_choices=selectors.visible(request.user, Action.REORGANISE))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = apply_service(
-            form,
-            lambda: services.move_organisation(
-                organisation=organisation,
-                new_parent=data["new_parent"],
-                effective_on=data["effective_on"],
-                reason=data["reason"],
-                actor=request.user,
-            ),
-        )
-        if done:
-            messages.success(request, _("Moved. The history on this page records it."))
-            return redirect("orgs:detail", pk=organisation.pk)
-    return render(
-        request, "orgs/form.html", {"form": form, "organisation": organisation, "title": _("Move under another parent")}
+    return form_action(
+        request,
+        queryset=Organisation.objects.select_related("parent"),
+        pk=pk,
+        action=Action.REORGANISE,
+        form_class=MoveForm,
+        form_kwargs=lambda _organisation: {"parent_choices": selectors.visible(request.user, Action.REORGANISE)},
+        service=lambda organisation, data: services.move_organisation(
+            organisation=organisation,
+            new_parent=data["new_parent"],
+            effective_on=data["effective_on"],
+            reason=data["reason"],
+            actor=request.user,
+        ),
+        success_message=_("Moved. The history on this page records it."),
+        success_url=lambda organisation, _reorganisation: reverse("orgs:detail", args=[organisation.pk]),
+        template="orgs/form.html",
+        context=lambda organisation: {"organisation": organisation, "title": _("Move under another parent")},
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from vanguard.accounts.scoping import Action
 from vanguard.core import jobs
 from vanguard.core.models import Job, JobStatus
-from vanguard.core.views import get_scoped, scoped_view
+from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import files
 from vanguard.rosters.forms import ExportForm, UploadForm
@@ -17,31 +17,52 @@ from vanguard.rosters.forms import ExportForm, UploadForm
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _to_job(_obj, job: Job) -> str:
+    return reverse("core:job", args=[job.pk])
+
+
 @scoped_view(Organisation)
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 1: upload; a background dry run checks every row and nothing is written."""
-    organisation = get_scoped(request, Organisation, pk, Action.CHANGE)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        params = {"what": form.cleaned_data["what"], "upload": files.save_upload(upload), "file_name": upload.name}
-        job = jobs.start(kind="rosters.check", params=params, user=request.user, organisation=organisation)
-        return redirect("core:job", pk=job.pk)
-    return render(request, "rosters/upload.html", {"form": form, "organisation": organisation})
+
+    def check(organisation: Organisation, data: dict) -> Job:
+        upload = data["file"]
+        params = {"what": data["what"], "upload": files.save_upload(upload), "file_name": upload.name}
+        return jobs.start(kind="rosters.check", params=params, user=request.user, organisation=organisation)
+
+    return form_action(
+        request,
+        queryset=Organisation,
+        pk=pk,
+        form_class=UploadForm,
+        service=check,
+        success_url=_to_job,
+        template="rosters/upload.html",
+        context=lambda organisation: {"organisation": organisation},
+    )
 
 
 @require_POST
 @scoped_view(Job)
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 2: the user read the dry run and commits the same file: all rows or none."""
-    check = get_scoped(request, Job.objects.filter(kind="rosters.check"), pk, Action.CHANGE)
+    return form_action(
+        request,
+        queryset=Job.objects.filter(kind="rosters.check"),
+        pk=pk,
+        form_class=None,
+        service=lambda check, _data: _start_import(request, check),
+        success_url=_to_job,
+    )
+
+
+def _start_import(request: HttpRequest, check: Job) -> Job:
     if not jobs.may_download(request.user, check):
         raise Http404  # the import job would be the committer's, and with it the uploaded file its problems carry
     result = check.result or {}
     if check.status != JobStatus.SUCCEEDED or result.get("report", {}).get("problem_count", 1):
         raise Http404
-    job = jobs.start(kind="rosters.import", params=check.params, user=request.user, organisation=check.organisation)
-    return redirect("core:job", pk=job.pk)
+    return jobs.start(kind="rosters.import", params=check.params, user=request.user, organisation=check.organisation)
 
 
 @scoped_view(Job)
@@ -58,14 +79,18 @@ def problems(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 @scoped_view(Organisation)
 def export(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_scoped(request, Organisation, pk)
-    form = ExportForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    job = jobs.start(
-        kind="rosters.export", params={"what": form.cleaned_data["what"]}, user=request.user, organisation=organisation
+    """Posted from the organisation's page: a bad choice is a 404, as there is no form page to show it on."""
+    return form_action(
+        request,
+        queryset=Organisation,
+        pk=pk,
+        action=Action.VIEW,
+        form_class=ExportForm,
+        service=lambda organisation, data: jobs.start(
+            kind="rosters.export", params={"what": data["what"]}, user=request.user, organisation=organisation
+        ),
+        success_url=_to_job,
     )
-    return redirect("core:job", pk=job.pk)
 
 
 @scoped_view(Job)
