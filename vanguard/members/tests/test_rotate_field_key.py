@@ -186,6 +186,27 @@ def test_a_roster_import_waits_for_the_rotation_then_matches_the_rekeyed_member(
     assert report.committed and (report.created, report.unchanged) == (0, 1)
 
 
+def test_an_altered_value_is_left_and_reported_and_a_wrong_hash_is_recomputed(settings, members):
+    pks = list(members)
+    altered, misfiled = pks[100], pks[200]
+    token = Member.objects.get(pk=altered).id_number_encrypted
+    Member.objects.filter(pk=altered).update(
+        id_number_encrypted=token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
+    )
+    Member.objects.filter(pk=misfiled).update(id_number_hash="0" * 64)
+    with_keys(settings, NEW, OLD)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 values could not be re-keyed"):
+        call_command("rotate_field_key", stdout=out, stderr=io.StringIO())
+    assert (
+        "re-keyed 249 " in out.getvalue() and "unreadable 1;" in out.getvalue() and "recomputed: 1." in out.getvalue()
+    )
+    assert services.find_by_id_number(members[misfiled]).pk == misfiled
+    assert not Member.objects.get(pk=altered).id_number_encrypted.startswith(crypto.field_key(NEW).prefix)
+    with pytest.raises(CommandError, match="1 values are not right"):
+        rotate("--check")
+
+
 def test_the_same_key_twice_is_refused(settings, members):
     with_keys(settings, OLD, OLD)
     with pytest.raises(CommandError, match="same as VANGUARD_FIELD_KEY"):
