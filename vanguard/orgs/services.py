@@ -11,14 +11,15 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from vanguard.core import tree
-from vanguard.orgs import hooks
+from vanguard.accounts.selectors import acting_as
+from vanguard.core import audit, tree
+from vanguard.orgs import events, hooks
 from vanguard.orgs.models import Organisation, Reorganisation
 
 
 @transaction.atomic
 def create_organisation(
-    *, parent: Organisation | None, name: str, kind: str, sector: str = "", code: str = ""
+    *, parent: Organisation | None, name: str, kind: str, sector: str = "", code: str = "", actor=None
 ) -> Organisation:
     """Add a node; its path is the parent's path plus its own primary key."""
     org = Organisation.objects.create(
@@ -33,6 +34,13 @@ def create_organisation(
     org.path = tree.child_path(parent.path if parent else "", org.pk)
     org.depth = tree.depth_of(org.path) - 1
     org.save(update_fields=["path", "depth"])
+    audit.record(
+        event=events.ORGANISATION_CREATED,
+        **acting_as(actor, org.path),
+        target=org,
+        organisation=org,
+        data={"parent": parent.name if parent else "", "code": org.code},
+    )
     return org
 
 
@@ -45,14 +53,27 @@ def assign_paths(orgs: list[Organisation]) -> None:
 
 
 @transaction.atomic
-def update_organisation(*, organisation: Organisation, name: str, sector: str, code: str, kind: str) -> Organisation:
+def update_organisation(
+    *, organisation: Organisation, name: str, sector: str, code: str, kind: str, actor=None
+) -> Organisation:
     """Change descriptive fields.  The official code may change; the tree's keys never depend on it."""
+    fields = ("name", "sector", "code", "kind")
+    before = Organisation.objects.values(*fields).get(pk=organisation.pk)
     organisation.name = name.strip()
     organisation.sector = sector
     organisation.code = code.strip()
     organisation.kind = kind
     organisation.full_clean(exclude=["path", "parent"])
-    organisation.save(update_fields=["name", "sector", "code", "kind"])
+    organisation.save(update_fields=list(fields))
+    changes = {f: [before[f], getattr(organisation, f)] for f in fields if before[f] != getattr(organisation, f)}
+    if changes:
+        audit.record(
+            event=events.ORGANISATION_UPDATED,
+            **acting_as(actor, organisation.path),
+            target=organisation,
+            organisation=organisation,
+            changes=changes,
+        )
     return organisation
 
 
@@ -105,6 +126,23 @@ def move_organisation(
     organisation.parent, organisation.path, organisation.depth = new_parent, new_path, organisation.depth + depth_change
     hooks.subtree_moved.send(
         sender=Organisation, organisation=organisation, old_path=old_path, new_path=new_path, new_parent=new_parent
+    )
+    old_parent_name = Organisation.objects.filter(pk=old_parent_id).values_list("name", flat=True).first() or ""
+    audit.record(
+        event=events.ORGANISATION_MOVED,
+        **acting_as(actor, new_path),
+        target=organisation,
+        organisation=organisation,
+        changes={
+            "parent": [old_parent_name, new_parent.name],
+        },
+        data={
+            "path": [old_path, new_path],
+            "effective_on": effective_on.isoformat(),
+            "reason": reason,
+            "organisations_moved": orgs_moved,
+            **recorded,
+        },
     )
     return Reorganisation.objects.create(
         organisation=organisation,

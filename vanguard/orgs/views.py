@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.core import audit
 from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs import hooks, selectors, services
 from vanguard.orgs.forms import MoveForm, OrganisationForm
@@ -46,6 +47,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "org_total": sum(by_kind.values()),
         "children": selectors.children(request.user, organisation)[:200],
         "reorganisations": selectors.reorganisations(request.user, organisation)[:20],
+        "history": audit.history(organisation)[:20],
         "can_change": can_at_path(request.user, Action.CHANGE, organisation.path),
         "can_reorganise": organisation.parent_id is not None
         and can_at_path(request.user, Action.REORGANISE, organisation.path),
@@ -66,7 +68,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form_class=OrganisationForm,
         form_kwargs=lambda organisation: {"instance": organisation},
-        service=lambda organisation, data: services.update_organisation(organisation=organisation, **data),
+        service=lambda organisation, data: services.update_organisation(
+            organisation=organisation, actor=request.user, **data
+        ),
         success_message=_("Saved."),
         success_url=_to_organisation,
         template="orgs/form.html",
@@ -82,7 +86,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         form_class=OrganisationForm,
         form_kwargs=lambda parent: {"initial": {"sector": parent.sector, "kind": Kind.BRANCH}},
-        service=lambda parent, data: services.create_organisation(parent=parent, **data),
+        service=lambda parent, data: services.create_organisation(parent=parent, actor=request.user, **data),
         success_message=_("Organisation created."),
         success_url=_to_organisation,
         template="orgs/form.html",

@@ -7,6 +7,7 @@ from django.db.models import F, Max
 
 from vanguard.accounts.models import Role, RoleAssignment, User
 from vanguard.core import demo
+from vanguard.core.models import AuditEntry
 from vanguard.members import selectors as member_selectors
 from vanguard.members.models import Category, Member, Transfer
 from vanguard.orgs import demo as orgs_demo
@@ -50,6 +51,10 @@ def test_seed_demo_builds_a_small_populated_city():
         ["member", "member"],
     ]
     assert User.objects.get(username="member").member.name == "李明"
+    # The demo's transfers, hosting and move went through the services: the trail has them, chained intact.
+    events = set(AuditEntry.objects.values_list("event", flat=True))
+    assert {"members.transfer.started", "members.transfer.accept", "orgs.organisation.moved"} <= events
+    call_command("verify_audit", stdout=io.StringIO())
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):

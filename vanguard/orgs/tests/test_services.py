@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from vanguard.core import tree
+from vanguard.core import audit, tree
 from vanguard.members.models import Member
 from vanguard.orgs import services
 from vanguard.orgs.factories import OrganisationFactory
@@ -20,11 +20,19 @@ def test_created_organisation_path_extends_parent(city):
 
 def test_path_does_not_depend_on_official_code(city):
     before = city.branch_a.path
+    old_code, sector = city.branch_a.code, city.branch_a.sector
     services.update_organisation(
-        organisation=city.branch_a, name="甲一支部", sector="", code="999999999999", kind="branch"
+        organisation=city.branch_a,
+        name="甲一支部",
+        sector=sector,
+        code="999999999999",
+        kind="branch",
+        actor=city.office,
     )
     city.branch_a.refresh_from_db()
     assert city.branch_a.path == before and city.branch_a.code == "999999999999"
+    entry = audit.history(city.branch_a).get(event="orgs.organisation.updated")
+    assert entry.changes == {"code": [old_code, "999999999999"]} and entry.actor == city.office
 
 
 def test_moving_a_subtree_rewrites_paths_and_records_history(city):
@@ -47,6 +55,9 @@ def test_moving_a_subtree_rewrites_paths_and_records_history(city):
     history = Reorganisation.objects.get()
     assert history.old_parent_id == city.district_a.pk and history.new_parent_id == city.district_b.pk
     assert history.effective_on == datetime.date(2005, 7, 1) and history.moved_by == city.office
+    entry = audit.history(city.committee_a).get(event="orgs.organisation.moved")
+    assert entry.changes == {"parent": [city.district_a.name, city.district_b.name]}
+    assert entry.actor_role == "admin" and entry.data["members_moved"] == 1 and entry.data["reason"] == "区划调整"
     # Nothing is left behind under the old parent.
     assert (
         not Organisation.objects.filter(tree.subtree_q("path", city.district_a.path))
