@@ -47,9 +47,6 @@ if not FIELD_ENCRYPTION_KEY:
 # The previous field key, set only while `manage.py rotate_field_key` re-keys the stored values
 # under the new one: until then both are read and searched (see README, "Rotating the field key").
 FIELD_ENCRYPTION_KEY_OLD = os.environ.get("VANGUARD_FIELD_KEY_OLD", "")
-# The previous field key, set only while `manage.py rotate_field_key` re-keys the stored values
-# under the new one: until then both are read and searched (see README, "Rotating the field key").
-FIELD_ENCRYPTION_KEY_OLD = os.environ.get("VANGUARD_FIELD_KEY_OLD", "")
 
 ALLOWED_HOSTS = env_list("VANGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEMO or DEBUG) else "")
 CSRF_TRUSTED_ORIGINS = env_list("VANGUARD_CSRF_TRUSTED_ORIGINS")
