@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.members.models import Member
+from vanguard.members.workflows import TRANSFER
 from vanguard.orgs.forms import OrganisationCodeField
 from vanguard.orgs.models import Organisation
 
@@ -55,14 +56,7 @@ class TransferForm(forms.Form):
 
 
 class TransferDecisionForm(forms.Form):
-    ACTIONS = [
-        ("accept", _("Accept")),
-        ("return", _("Return for correction")),
-        ("refuse", _("Refuse")),
-        ("resubmit", _("Resubmit")),
-        ("cancel", _("Cancel")),
-    ]
-    action = forms.ChoiceField(choices=ACTIONS)
+    action = forms.ChoiceField(choices=[(t.name, t.label) for t in TRANSFER.transitions])
     reason = forms.CharField(label=_("Reason or comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 

@@ -27,14 +27,6 @@ def may_see_identity(user, member: Member) -> bool:
     return member.pk == getattr(user, "member_id", None) or can_at_path(user, Action.VIEW_IDENTITY, member.org_path)
 
 
-def transfer_sides(user, transfer: Transfer) -> dict[str, bool]:
-    """Which side of a transfer the user may act for."""
-    return {
-        "sending": can_at_path(user, Action.CHANGE, transfer.from_organisation.path),
-        "receiving": can_at_path(user, Action.CHANGE, transfer.to_organisation.path),
-    }
-
-
 def member_history(member: Member) -> QuerySet[AuditEntry]:
     """The audit trail of a member's record and of their transfers, newest first (the member is scoped already)."""
     transfers = [str(pk) for pk in member.transfers.values_list("pk", flat=True)]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.accounts.selectors import acting_as
+from vanguard.accounts.selectors import acting_as, role_label_at
 from vanguard.core import audit, crypto, dates, idnumber
 from vanguard.core.models import AuditEntry
 from vanguard.members import events, tallies
@@ -362,6 +362,7 @@ def _decide(
     """Take a declared transition (members.workflows) and record the step both sides see."""
     side = "from" if name in ("resubmit", "cancel") else "to"
     path = getattr(transfer, f"{side}_organisation").path
+    actor_role = actor_role or (role_label_at(actor, path) if actor is not None else "")
     transfer = TRANSFER.take(
         transfer, name, **acting_as(actor, path), data={"comment": comment} if comment else None, **context
     )

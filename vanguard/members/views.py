@@ -17,6 +17,7 @@ from vanguard.members import selectors, services
 from vanguard.members.filters import MemberFilter
 from vanguard.members.forms import HostForm, MemberForm, TransferDecisionForm, TransferForm
 from vanguard.members.models import Member, Transfer, TransferStatus
+from vanguard.members.workflows import TRANSFER
 from vanguard.orgs.models import Organisation
 
 PAGE_SIZE = 50
@@ -151,38 +152,31 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @scoped_view(Transfer)
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_scoped(request, selectors.visible_transfers(request.user), pk)
-    sides = selectors.transfer_sides(request.user, transfer)
     form = TransferDecisionForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid() and _decide(request, form, transfer, sides):
+        if form.is_valid() and _decide(request, form, transfer):
             return redirect("members:transfer_detail", pk=transfer.pk)
     context = {
         "transfer": transfer,
         "steps": transfer.steps.select_related("actor"),
-        "sides": sides,
+        "decisions": TRANSFER.available(transfer, request.user),
         "form": form,
     }
     return render(request, "members/transfer_detail.html", context, status=400 if form.errors else 200)
 
 
-def _decide(request: HttpRequest, form: TransferDecisionForm, transfer: Transfer, sides: dict[str, bool]) -> bool:
-    """Apply one decision if the user acts for the side that may take it."""
-    action = form.cleaned_data["action"]
+def _decide(request: HttpRequest, form: TransferDecisionForm, transfer: Transfer) -> bool:
+    """Take one decision; the declared workflow (members.workflows) refuses the wrong side or state, saying why."""
     reason = form.cleaned_data["reason"]
-    side = "sending" if action in ("resubmit", "cancel") else "receiving"
-    if not sides[side]:
-        form.add_error(None, _("You do not act for the side of this transfer that may do that."))
-        return False
-    path = transfer.from_organisation.path if side == "sending" else transfer.to_organisation.path
-    who = {"actor": request.user, "actor_role": role_label_at(request.user, path)}
+    who = {"transfer": transfer, "actor": request.user}
     calls = {
-        "accept": lambda: services.accept_transfer(transfer=transfer, comment=reason, **who),
-        "refuse": lambda: services.refuse_transfer(transfer=transfer, reason=reason, **who),
-        "return": lambda: services.return_transfer(transfer=transfer, reason=reason, **who),
-        "resubmit": lambda: services.resubmit_transfer(transfer=transfer, note=reason, **who),
-        "cancel": lambda: services.cancel_transfer(transfer=transfer, comment=reason, **who),
+        "accept": lambda: services.accept_transfer(comment=reason, **who),
+        "refuse": lambda: services.refuse_transfer(reason=reason, **who),
+        "return": lambda: services.return_transfer(reason=reason, **who),
+        "resubmit": lambda: services.resubmit_transfer(note=reason, **who),
+        "cancel": lambda: services.cancel_transfer(comment=reason, **who),
     }
-    if apply_service(form, calls[action]) is None:
+    if apply_service(form, calls[form.cleaned_data["action"]]) is None:
         return False
     messages.success(request, _("The decision is recorded."))
     return True
