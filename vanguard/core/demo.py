@@ -12,8 +12,9 @@ Scales: `demo`, a few districts, ~150 branches, ~5,000 members and a user for
 every role; `city`, the seed-000 shape of DOMAIN §1 (40 districts/counties, 23
 city departments, 3,247 grassroots committees, 2,744 general branches, 52,154
 branches, ~1.5 million members), bulk-inserted.  A demo module may also define
-`logins()` (the demo logins table) and `loaded()` (whether its data is already
-in the database, which makes seed_demo refuse or, with --if-empty, do nothing).
+`logins()` (the demo logins table) and `loaded()` (what of its data the
+database already holds, '' when nothing: seed_demo then refuses or, with
+--if-empty, does nothing).
 """
 
 from __future__ import annotations
@@ -103,10 +104,9 @@ def logins() -> list[DemoLogin]:
 
 
 def loaded() -> list[str]:
-    """Labels of the apps whose data is already in the database."""
-    return [
-        module.__name__.split(".")[-2] for module in demo_modules() if hasattr(module, "loaded") and module.loaded()
-    ]
+    """What the database already holds, as the apps word it ("organisations")."""
+    held = (module.loaded() for module in demo_modules() if hasattr(module, "loaded"))
+    return [what for what in held if what]
 
 
 @contextlib.contextmanager

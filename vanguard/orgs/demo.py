@@ -169,9 +169,9 @@ def seed(context: DemoContext, scale: Scale) -> None:
     context.later(lambda: _reorganisation(context))
 
 
-def loaded() -> bool:
-    """seed_demo fills an empty tree only."""
-    return Organisation.objects.exists()
+def loaded() -> str:
+    """What the database already holds of the tree ('' when nothing): seed_demo fills an empty tree only."""
+    return "organisations" if Organisation.objects.exists() else ""
 
 
 def build_demo_tree(context: DemoContext) -> None:

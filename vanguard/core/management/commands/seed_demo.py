@@ -17,10 +17,10 @@ class Command(BaseCommand):
         loaded = demo.loaded()
         if loaded:
             if if_empty:
-                self.stdout.write(f"The database already holds data ({', '.join(loaded)}); nothing loaded.")
+                self.stdout.write(f"The database already holds {' and '.join(loaded)}; nothing loaded.")
                 self.print_logins(demo.logins())
                 return
-            raise CommandError(f"The database already holds data ({', '.join(loaded)}); seed_demo fills an empty one.")
+            raise CommandError(f"The database already holds {' and '.join(loaded)}; seed_demo fills an empty one.")
         demo.run(scale, member_target=members, progress=self.stdout.write)
         if scale == "demo":
             self.print_logins(demo.logins())
