@@ -277,8 +277,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A running job holds a lease, renewed whenever it reports progress; once a lease lapses its worker is taken
 # for dead and the job is started again, at most JOB_MAX_ATTEMPTS times in all, then failed (core.jobs).
-# The lease must outlast a job's longest step without progress (seconds; a million-row import: about 10).
-JOB_LEASE_SECONDS = float(os.environ.get("VANGUARD_JOB_LEASE_SECONDS", "180"))
+# The lease (seconds) must outlast a job's longest step without progress (a million-row import: about 10).
+JOB_LEASE_SECONDS = float(os.environ.get("VANGUARD_JOB_LEASE_SECONDS", "300"))
 JOB_MAX_ATTEMPTS = int(os.environ.get("VANGUARD_JOB_MAX_ATTEMPTS", "3"))
 
 # "Already a member elsewhere" refusals one user may receive per window before their ID numbers are no longer

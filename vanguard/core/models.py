@@ -40,6 +40,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # How many times a worker took the job: more than one means a worker died while running it.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # While running: renewed with every progress write; once past, the worker is taken for dead (core.jobs).
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
 
     # Seen by whoever's scope covers the subtree it concerns.  Deliberately no
     # scope_own_q: a creator who has lost the role must not keep reading an
@@ -50,7 +54,11 @@ class Job(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["created_by", "-created_at"], name="job_user_recent")]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="job_user_recent"),
+            # What the workers' periodic look for lapsed leases reads: only the running few.
+            models.Index(fields=["lease_expires_at"], condition=models.Q(status="running"), name="job_running_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
@@ -58,6 +66,13 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def attempt(self) -> int:
+        """The attempt running, or waiting to run after its worker stopped; 1 for a job that never lost its worker."""
+        if self.status == JobStatus.QUEUED and self.attempts:
+            return self.attempts + 1
+        return max(1, self.attempts)
 
     @property
     def percent(self) -> int:

@@ -155,7 +155,9 @@ def test_a_job_runs_only_once(city, immediate, django_capture_on_commit_callback
 
 @pytest.mark.django_db
 def test_progress_writes_at_most_twice_a_second_plus_the_final_value(city, monkeypatch):
-    job = Job.objects.create(kind="test.count", created_by=city.secretary_a, organisation=city.district_a)
+    job = Job.objects.create(
+        kind="test.count", created_by=city.secretary_a, organisation=city.district_a, status=JobStatus.RUNNING
+    )
     clock = [100.0]
     monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
     progress = jobs.Progress(job)
@@ -297,6 +299,11 @@ def require_celery_services() -> str:
     """VANGUARD_REDIS_URL when PostgreSQL and Redis are there; skip otherwise (in CI, fail instead)."""
     if connection.vendor != "postgresql":
         pytest.skip("the Celery worker test needs PostgreSQL (DATABASE_URL) to share the test database")
+    return require_redis()
+
+
+def require_redis() -> str:
+    """VANGUARD_REDIS_URL when Redis answers there; skip otherwise (in CI, fail instead)."""
     url = os.environ.get("VANGUARD_REDIS_URL", "")
     problem = ""
     if not url:
@@ -310,7 +317,7 @@ def require_celery_services() -> str:
             problem = f"Redis at {url} is unreachable: {exc}"
     if problem:
         if os.environ.get("CI"):
-            pytest.fail(f"{problem} (CI must run Redis for the Celery test)")
+            pytest.fail(f"{problem} (CI must run Redis for the Celery tests)")
         pytest.skip(problem)
     return url
 
