@@ -1,8 +1,9 @@
 """Template filters shared by every app."""
 
 from django import template
+from django.apps import apps
 
-from vanguard.core import jobs
+from vanguard.core import audit, jobs
 
 register = template.Library()
 
@@ -19,3 +20,32 @@ def person(user) -> str:
 def may_download(job, user) -> bool:
     """`{% if job|may_download:user %}`: offer a job's generated files only to whom core.jobs.may_download allows."""
     return jobs.may_download(user, job)
+
+
+@register.filter
+def audit_event(entry) -> str:
+    """The declared label of an audit entry's event, in the reader's language."""
+    return str(audit.event_label(entry.event))
+
+
+@register.filter
+def audit_changes(entry) -> list[tuple[str, str, str]]:
+    """(field label, before, after) of an audit entry, choice values shown by their labels."""
+    try:
+        model = apps.get_model(entry.object_type) if entry.object_type else None
+    except LookupError:
+        model = None
+    rows = []
+    for name, pair in (entry.changes or {}).items():
+        before, after = (list(pair) + ["", ""])[:2] if isinstance(pair, list | tuple) else ("", pair)
+        label, choices = name, {}
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except LookupError:
+                field = None
+            if field is not None:
+                label = str(field.verbose_name)
+                choices = {str(k): str(v) for k, v in field.flatchoices} if field.choices else {}
+        rows.append((label, choices.get(str(before), str(before or "")), choices.get(str(after), str(after or ""))))
+    return rows
