@@ -28,7 +28,10 @@ def _import(job: Job, progress, *, commit: bool) -> dict:
     problems_file = ""
     if report.problems and report.header_row:
         out = files.output_path(job.pk, "problems")
-        workbooks.write_problem_workbook(report=report, source=source, path=out)
+        # Progress as it stands, again: each call renews the job's lease (core.jobs) through a long rewrite.
+        workbooks.write_problem_workbook(
+            report=report, source=source, path=out, keep_alive=lambda: progress(job.done, job.total)
+        )
         problems_file = out.name
     return {"report": report.to_json(), "what": params["what"], "commit": commit, "problems_file": problems_file}
 

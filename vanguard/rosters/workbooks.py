@@ -149,10 +149,16 @@ def export_organisations(*, organisation: Organisation, user, path: Path) -> int
     return count
 
 
-def write_problem_workbook(*, report: ImportReport, source: Path, path: Path) -> None:
+KEEP_ALIVE_ROWS = 5000
+
+
+def write_problem_workbook(
+    *, report: ImportReport, source: Path, path: Path, keep_alive: Callable[[], None] | None = None
+) -> None:
     """The uploaded roster again, bad cells filled red with the reason as a comment and in a last column.
 
     The user fixes this file and uploads it as it is: the extra column is ignored on import.
+    `keep_alive` is called every few thousand rows (a job renews its lease with it).
     """
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     bad = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
@@ -164,7 +170,9 @@ def write_problem_workbook(*, report: ImportReport, source: Path, path: Path) ->
     # Two passes over the source: the first finds the width, so the notes column sits right of every row.
     width = max((len(row.cells) for row in _source_rows(source, report.sheet)), default=0)
     notes_column = width + 1
-    for row in _source_rows(source, report.sheet):
+    for index, row in enumerate(_source_rows(source, report.sheet)):
+        if keep_alive is not None and index % KEEP_ALIVE_ROWS == 0:
+            keep_alive()
         marks = {p.column: p for p in by_row.get(row.number, [])}
         for col, value in enumerate(row.cells):
             problem = marks.get(column_letter(col))

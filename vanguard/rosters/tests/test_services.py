@@ -122,7 +122,9 @@ def test_problem_workbook_marks_the_bad_cells(city, tmp_path):
     report = import_members(path=source, organisation=city.branch_a, user=city.secretary_a, commit=False)
     assert {(p.row, p.column) for p in report.problems} == {(3, "B"), (4, "B")}
     out = tmp_path / "problems.xlsx"
-    workbooks.write_problem_workbook(report=report, source=source, path=out)
+    calls = []
+    workbooks.write_problem_workbook(report=report, source=source, path=out, keep_alive=lambda: calls.append(1))
+    assert calls  # a job's lease is renewed while the file is rewritten
     book = CalamineWorkbook.from_path(str(out))
     marked = book.get_sheet_by_index(0).to_python()
     assert marked[3][:3] == ["坏号", "110105194912310021", datetime.date(1990, 1, 1)] or marked[3][0] == "坏号"
