@@ -36,33 +36,33 @@ def _setup() -> None:
     django.setup()
 
 
-def _writer(n: int, tag: str, start_at: float) -> None:
+def _writer(n: int, tag: str, ready) -> None:
     _setup()
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from vanguard.core import audit
 
     event = audit.declare("bench.append", "Bench append")
-    while time.time() < start_at:  # both writers start together
-        time.sleep(0.001)
+    connection.ensure_connection()
+    ready.wait()  # every writer set up and connected: the clock starts now, for all of them
     for i in range(n):
         with transaction.atomic():
             audit.record(event=event, data={"writer": tag, "i": i}, changes={"status": ["pending", "accepted"]})
 
 
 def _timed(writers: int, n: int) -> float:
-    start_at = time.time() + 1.0
-    processes = [
-        multiprocessing.get_context("spawn").Process(target=_writer, args=(n, f"w{k}", start_at))
-        for k in range(writers)
-    ]
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(writers + 1)
+    processes = [context.Process(target=_writer, args=(n, f"w{k}", ready)) for k in range(writers)]
     for process in processes:
         process.start()
+    ready.wait()
+    started = time.perf_counter()
     for process in processes:
         process.join()
         if process.exitcode:
             raise SystemExit(f"a writer failed with exit code {process.exitcode}")
-    return time.time() - start_at
+    return time.perf_counter() - started
 
 
 def run(entries: int, write: bool) -> int:
