@@ -92,7 +92,7 @@ TRANSFER = StateMachine(
         ),
         Transition(
             "cancel",
-            gettext_lazy("Cancel"),
+            gettext_lazy("Withdraw the transfer"),
             source=[S.PENDING, S.RETURNED],
             target=S.CANCELLED,
             may=sending_side,

@@ -157,9 +157,9 @@ class TestTransfer:
 
     def test_only_the_receiving_side_may_accept(self, city):
         transfer = self.start(city)
-        with pytest.raises(ValidationError, match="side"):
+        with pytest.raises(ValidationError, match="一方"):
             services.accept_transfer(transfer=transfer, actor=city.secretary_a)
-        with pytest.raises(ValidationError, match="side"):
+        with pytest.raises(ValidationError, match="一方"):
             services.cancel_transfer(transfer=transfer, actor=city.secretary_b)
         assert Transfer.objects.get(pk=transfer.pk).status == TransferStatus.PENDING
         assert AuditEntry.objects.filter(event__startswith="members.transfer.").count() == 1

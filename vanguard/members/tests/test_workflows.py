@@ -76,9 +76,9 @@ def test_any_sequence_of_decisions_follows_the_declared_graph(city, steps, expir
 
 def test_refusals_say_why(city):
     transfer = services.start_transfer(member=city.member_a, to_organisation=city.branch_b, actor=city.secretary_a)
-    assert "side" in TRANSFER.refusal(transfer, "accept", city.secretary_a)
+    assert "一方" in TRANSFER.refusal(transfer, "accept", city.secretary_a)
     assert TRANSFER.refusal(transfer, "refuse", city.secretary_b, {"reason": " "}) == "请填写不予接收的理由。"
-    assert TRANSFER.refusal(transfer, "resubmit", city.secretary_a).startswith("This is ")
+    assert TRANSFER.refusal(transfer, "resubmit", city.secretary_a).startswith("当前为")
     assert [t.name for t in TRANSFER.available(transfer, city.secretary_b)] == ["accept", "refuse", "return"]
     assert [t.name for t in TRANSFER.available(transfer, city.secretary_a)] == ["cancel"]
     assert TRANSFER.available(transfer, city.supervisor_a) == []
