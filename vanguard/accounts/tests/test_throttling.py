@@ -89,7 +89,7 @@ def test_twenty_wrong_passwords_then_the_right_one_is_refused_through_basic_auth
     response = api_get(user.username, PASSWORD)
     assert response.status_code == 429
     assert response["Content-Type"].startswith("application/json")
-    assert "Too many failed sign-ins" in response.json()["detail"]
+    assert "登录失败次数过多" in response.json()["detail"]  # in the default language, 简体
     assert int(response["Retry-After"]) == 15 * 60
     # The page and the API share one count: the login page is locked too.
     assert sign_in(Client(), user.username, PASSWORD).status_code == 429

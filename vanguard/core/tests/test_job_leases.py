@@ -120,14 +120,14 @@ def test_a_lapsed_job_goes_back_to_the_queue_and_runs_as_its_next_attempt(client
     assert (job.status, job.attempts, job.lease_expires_at, job.attempt) == (JobStatus.QUEUED, 1, None, 2)
     assert messages_for(job) == 1
     login(client, city.secretary_a)
-    assert "Restarted after the worker stopped (attempt 2 of 3)." in page(client, job)
+    assert "后台进程停止后已重新启动（第 2 次，共 3 次）。" in page(client, job)
     assert jobs.requeue_lapsed() == 0  # queued, not running: nothing more to do
 
     jobs.run_job(job.pk)  # what db_worker does with the message
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 2
     assert job.result == {"pid": os.getpid(), "attempt": 2} and (job.done, job.total) == (2, 2)
-    assert "Restarted after the worker stopped (attempt 2 of 3)." in page(client, job)
+    assert "后台进程停止后已重新启动（第 2 次，共 3 次）。" in page(client, job)
 
 
 @pytest.mark.django_db
@@ -136,13 +136,11 @@ def test_after_the_last_attempt_a_lapsed_job_fails_with_a_message(client, city, 
     assert jobs.requeue_lapsed() == 1
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.finished_at and job.lease_expires_at is None
-    assert job.error == (
-        "The worker running this job stopped before it finished, 3 times in a row, so it was not started again."
-    )
+    assert job.error == "运行此任务的后台进程在完成前停止（共 3 次），因此未再次启动。"
     assert messages_for(job) == 0
     login(client, city.secretary_a)
     html = page(client, job)
-    assert job.error in html and "(attempt 3 of 3)" in html and 'data-testid="job-retry"' in html
+    assert job.error in html and "（第 3 次，共 3 次）" in html and 'data-testid="job-retry"' in html
 
 
 @pytest.mark.django_db
@@ -161,7 +159,7 @@ def test_with_a_single_attempt_a_lapsed_job_fails_at_once(city, db_runner, setti
     jobs.requeue_lapsed()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and messages_for(job) == 0
-    assert job.error == "The worker running this job stopped before it finished, so it was not started again."
+    assert job.error == "运行此任务的后台进程在完成前停止（共 1 次），因此未再次启动。"
 
 
 @pytest.mark.django_db
@@ -191,7 +189,7 @@ def test_a_redelivered_job_out_of_attempts_fails_without_running(city):
     jobs.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.attempts == 3 and job.result is None
-    assert "3 times in a row" in job.error
+    assert "共 3 次" in job.error
 
 
 @pytest.mark.django_db
@@ -301,7 +299,7 @@ def test_the_migration_fails_jobs_left_running_by_workers_without_leases(client,
     assert (queued.status, done.status) == (JobStatus.QUEUED, JobStatus.SUCCEEDED)
     login(client, city.secretary_a)
     html = page(client, stuck)
-    assert "The job stopped before it finished." in html and 'data-testid="job-retry"' in html
+    assert "任务在完成前停止。" in html and 'data-testid="job-retry"' in html
 
 
 # The retry button
