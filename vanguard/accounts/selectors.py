@@ -27,11 +27,3 @@ def acting_as(user, path: str) -> dict:
     best = acting_role(user, path) if user is not None else None
     role = best.role if best else ("superuser" if getattr(user, "is_superuser", False) else "")
     return {"actor": user, "actor_role": role, "actor_organisation": best.organisation if best else None}
-
-
-def role_label_at(user, path: str) -> str:
-    """The most specific current role covering `path`, as 'Secretary · 某区委' (recorded on workflow steps)."""
-    best = acting_role(user, path)
-    if best is None:
-        return "superuser" if getattr(user, "is_superuser", False) else ""
-    return f"{best.get_role_display()} · {best.organisation.name}"

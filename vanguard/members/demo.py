@@ -16,7 +16,6 @@ from typing import Any
 
 from vanguard.accounts.demo import make_user
 from vanguard.accounts.models import Role
-from vanguard.accounts.selectors import role_label_at
 from vanguard.core import bulk, people, tree
 from vanguard.core.demo import DemoContext, Scale, parallel_map
 from vanguard.members import services, tallies
@@ -56,16 +55,11 @@ def _workflows(context: DemoContext) -> None:
         services.set_host(member=hosted, host_organisation=regional, since=datetime.date(2005, 3, 1), actor=sender)
     movers = list(Member.objects.filter(tree.subtree_q("org_path", district.path), category="ordinary")[:3])
     target = Organisation.objects.filter(tree.subtree_q("path", neighbour.path), kind=Kind.BRANCH).first()
-    sender_role = role_label_at(sender, district.path)
-    receiver_role = role_label_at(receiver, neighbour.path)
     transfers = [
-        services.start_transfer(member=m, to_organisation=target, note="工作调动", actor=sender, actor_role=sender_role)
-        for m in movers
+        services.start_transfer(member=m, to_organisation=target, note="工作调动", actor=sender) for m in movers
     ]
-    services.return_transfer(
-        transfer=transfers[1], reason="介绍信缺党费缴纳证明", actor=receiver, actor_role=receiver_role
-    )
-    services.accept_transfer(transfer=transfers[2], actor=receiver, actor_role=receiver_role)
+    services.return_transfer(transfer=transfers[1], reason="介绍信缺党费缴纳证明", actor=receiver)
+    services.accept_transfer(transfer=transfers[2], actor=receiver)
 
 
 def _member_row(rng: random.Random, organisation: Organisation) -> dict[str, Any]:

@@ -187,7 +187,17 @@ class TransferStep(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
     )
+    # The role's code and where it is held, worded when shown (in the reader's language); steps recorded before
+    # this change keep the words they were written in, with no organisation.
     actor_role = models.CharField(_("acting as"), max_length=100, blank=True)
+    actor_organisation = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acting at"),
+    )
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -198,6 +208,18 @@ class TransferStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transfer_id} {self.action}"
+
+    @property
+    def acting_as(self) -> str:
+        """'Secretary · 某区委' in the reader's language."""
+        from vanguard.accounts.models import Role
+
+        if self.actor_role == "superuser":
+            return str(_("Superuser"))
+        if self.actor_role not in Role.values:
+            return self.actor_role  # worded when it was recorded
+        label = str(Role(self.actor_role).label)
+        return f"{label} · {self.actor_organisation.name}" if self.actor_organisation_id else label
 
 
 class MemberTally(models.Model):

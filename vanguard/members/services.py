@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.accounts.selectors import acting_as, role_label_at
+from vanguard.accounts.selectors import acting_as
 from vanguard.core import audit, crypto, dates, idnumber
 from vanguard.core.models import AuditEntry
 from vanguard.members import events, tallies
@@ -327,7 +327,6 @@ def start_transfer(
     valid_days: int = 30,
     note: str = "",
     actor=None,
-    actor_role: str = "",
 ) -> Transfer:
     """The outgoing side issues the introduction letter; it stays responsible until the receipt."""
     if to_organisation.pk == member.organisation_id:
@@ -343,12 +342,11 @@ def start_transfer(
         letter_valid_until=timezone.localdate() + datetime.timedelta(days=valid_days),
         note=note,
     )
-    TransferStep.objects.create(
-        transfer=transfer, action=TransferStep.Action.STARTED, actor=actor, actor_role=actor_role, comment=note
-    )
+    who = acting_as(actor, member.org_path)
+    TransferStep.objects.create(transfer=transfer, action=TransferStep.Action.STARTED, comment=note, **who)
     audit.record(
         event=events.TRANSFER_STARTED,
-        **acting_as(actor, member.org_path),
+        **who,
         target=transfer,
         organisation=member.organisation_id,
         data={"to": to_organisation.name, "valid_days": valid_days},
@@ -356,26 +354,19 @@ def start_transfer(
     return transfer
 
 
-def _decide(
-    transfer: Transfer, name: str, step: str, *, actor, actor_role: str, comment: str = "", **context
-) -> Transfer:
+def _decide(transfer: Transfer, name: str, step: str, *, actor, comment: str = "", **context) -> Transfer:
     """Take a declared transition (members.workflows) and record the step both sides see."""
     side = "from" if name in ("resubmit", "cancel") else "to"
-    path = getattr(transfer, f"{side}_organisation").path
-    actor_role = actor_role or (role_label_at(actor, path) if actor is not None else "")
-    transfer = TRANSFER.take(
-        transfer, name, **acting_as(actor, path), data={"comment": comment} if comment else None, **context
-    )
-    TransferStep.objects.create(transfer=transfer, action=step, actor=actor, actor_role=actor_role, comment=comment)
+    who = acting_as(actor, getattr(transfer, f"{side}_organisation").path)
+    transfer = TRANSFER.take(transfer, name, **who, data={"comment": comment} if comment else None, **context)
+    TransferStep.objects.create(transfer=transfer, action=step, comment=comment, **who)
     return transfer
 
 
 @transaction.atomic
-def accept_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
+def accept_transfer(*, transfer: Transfer, actor=None, comment: str = "") -> Transfer:
     """The receiving side accepts: the member's record moves and hosting ends."""
-    transfer = _decide(
-        transfer, "accept", TransferStep.Action.ACCEPTED, actor=actor, actor_role=actor_role, comment=comment
-    )
+    transfer = _decide(transfer, "accept", TransferStep.Action.ACCEPTED, actor=actor, comment=comment)
     member = Member.objects.select_for_update().get(pk=transfer.member_id)
     member.host_organisation = None
     member.hosted_since = None
@@ -384,53 +375,46 @@ def accept_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", com
 
 
 @transaction.atomic
-def refuse_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
+def refuse_transfer(*, transfer: Transfer, reason: str, actor=None) -> Transfer:
     """The receiving side refuses, with a reason; the member stays where they were."""
     return _decide(
         transfer,
         "refuse",
         TransferStep.Action.REFUSED,
         actor=actor,
-        actor_role=actor_role,
         comment=reason,
         reason=reason,
     )
 
 
 @transaction.atomic
-def return_transfer(*, transfer: Transfer, reason: str, actor=None, actor_role: str = "") -> Transfer:
+def return_transfer(*, transfer: Transfer, reason: str, actor=None) -> Transfer:
     """The receiving side sends it back for correction (打回); the sender may resubmit."""
     return _decide(
         transfer,
         "return",
         TransferStep.Action.RETURNED,
         actor=actor,
-        actor_role=actor_role,
         comment=reason,
         reason=reason,
     )
 
 
 @transaction.atomic
-def resubmit_transfer(
-    *, transfer: Transfer, note: str = "", valid_days: int = 30, actor=None, actor_role: str = ""
-) -> Transfer:
+def resubmit_transfer(*, transfer: Transfer, note: str = "", valid_days: int = 30, actor=None) -> Transfer:
     return _decide(
         transfer,
         "resubmit",
         TransferStep.Action.RESUBMITTED,
         actor=actor,
-        actor_role=actor_role,
         comment=note,
         valid_days=valid_days,
     )
 
 
 @transaction.atomic
-def cancel_transfer(*, transfer: Transfer, actor=None, actor_role: str = "", comment: str = "") -> Transfer:
-    return _decide(
-        transfer, "cancel", TransferStep.Action.CANCELLED, actor=actor, actor_role=actor_role, comment=comment
-    )
+def cancel_transfer(*, transfer: Transfer, actor=None, comment: str = "") -> Transfer:
+    return _decide(transfer, "cancel", TransferStep.Action.CANCELLED, actor=actor, comment=comment)
 
 
 @transaction.atomic

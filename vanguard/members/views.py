@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.accounts.selectors import role_label_at
 from vanguard.core.views import apply_service, form_action, get_scoped, scoped_view
 from vanguard.members import selectors, services
 from vanguard.members.filters import MemberFilter
@@ -110,7 +109,6 @@ def start_transfer(request: HttpRequest, pk: int) -> HttpResponse:
             valid_days=data["valid_days"],
             note=data["note"],
             actor=request.user,
-            actor_role=role_label_at(request.user, member.org_path),
         ),
         success_message=_("Transfer started; waiting for the receiving side."),
         success_url=lambda _member, transfer: reverse("members:transfer_detail", args=[transfer.pk]),

@@ -4,6 +4,7 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from vanguard.core import audit, people
 from vanguard.core.models import AuditEntry
@@ -94,18 +95,24 @@ def test_mobile_member_keeps_since_and_place(city):
 class TestTransfer:
     def start(self, city, **kwargs):
         return services.start_transfer(
-            member=city.member_a, to_organisation=city.branch_b, actor=city.secretary_a, actor_role="书记", **kwargs
+            member=city.member_a, to_organisation=city.branch_b, actor=city.secretary_a, **kwargs
         )
 
     def test_accept_moves_the_member_and_records_both_sides(self, city):
         transfer = self.start(city)
-        services.accept_transfer(transfer=transfer, actor=city.secretary_b, actor_role="书记 · 乙区委")
+        services.accept_transfer(transfer=transfer, actor=city.secretary_b)
         member = Member.objects.get(pk=city.member_a.pk)
         assert member.organisation_id == city.branch_b.pk and member.org_path == city.branch_b.path
         transfer.refresh_from_db()
         assert transfer.status == TransferStatus.ACCEPTED and transfer.closed_at
-        steps = list(transfer.steps.values_list("action", "actor__username", "actor_role"))
-        assert steps == [("started", "sec_a", "书记"), ("accepted", "sec_b", "书记 · 乙区委")]
+        steps = list(transfer.steps.all())
+        assert [(s.action, s.actor.username, s.actor_role) for s in steps] == [
+            ("started", "sec_a", "secretary"),
+            ("accepted", "sec_b", "secretary"),
+        ]
+        assert [s.acting_as for s in steps] == ["书记 · 甲区委", "书记 · 乙区委"]  # worded when read
+        with translation.override("en"):
+            assert steps[1].acting_as == "Secretary · 乙区委"
         entries = list(audit.history(transfer).order_by("seq"))
         assert [e.event for e in entries] == ["members.transfer.started", "members.transfer.accept"]
         accepted = entries[1]

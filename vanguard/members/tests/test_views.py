@@ -117,7 +117,7 @@ def test_transfer_decided_only_by_the_receiving_side(client, city):
     assert client.post(url, {"action": "accept"}).status_code == 302
     assert Member.objects.get(pk=city.member_a.pk).organisation_id == city.branch_b.pk
     steps = transfer.steps.order_by("pk")
-    assert steps.last().actor_role.endswith("乙区委")
+    assert steps.last().acting_as.endswith("乙区委")
 
 
 def test_both_sides_see_the_transfer_history(client, city):
