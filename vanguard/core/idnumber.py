@@ -3,8 +3,10 @@
 The check digit, birth date and region lookup come from python-stdnum's
 `stdnum.cn.ric`; this module adds what the campaign needs on top: full-width
 input, the sex digit, consistency with a member's own birth date and gender,
-and the rule that an unknown region is a warning, never an error (DOMAIN §1:
-many members carry region codes that no longer exist).
+and the rule that a region code is never an error (DOMAIN §1: many members
+carry codes that no longer exist, or that were created after their birth):
+a code that any year's table of administrative divisions holds is normal,
+and only one that never existed is a warning.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
-from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric
 
 MALE = "M"
@@ -30,7 +32,7 @@ class IDNumber(NamedTuple):  # a tuple: made a million times on a big import, at
     value: str
     birth_date: datetime.date
     sex: str
-    region_known: bool = True
+    region_known: bool = True  # the code is in the table of administrative divisions, in any year
 
     @property
     def masked(self) -> str:
@@ -42,8 +44,11 @@ class IDNumber(NamedTuple):  # a tuple: made a million times on a big import, at
         if self.region_known:
             return []
         return [
-            _("The region code %(code)s is not on record for the birth year %(year)d; accepted as issued.")
-            % {"code": self.value[:6], "year": self.birth_date.year}
+            _(
+                "The region code %(code)s (the first 6 digits of the ID number) is not in the table of "
+                "administrative division codes; accepted as written, please check it."
+            )
+            % {"code": self.value[:6]}
         ]
 
 
@@ -94,7 +99,7 @@ def parse(
         )
     if sex is not None and sex != id_sex:
         raise IDNumberError(_("The sex digit of the ID number does not match the gender given."))
-    return IDNumber(value, born, id_sex, _known_region(value[:6], born.year))
+    return IDNumber(value, born, id_sex, region_known(value[:6]))
 
 
 def birth_date_of(value: str) -> datetime.date | None:
@@ -114,19 +119,24 @@ def _date_of_digits(digits: str) -> datetime.date | None:
         return None
 
 
-def region_known(region: str, year: int) -> bool:
-    """Whether the six-digit region code was in use in that year (as parse() decides for a number)."""
-    return _known_region(region, year)
-
-
 @lru_cache(maxsize=65536)
-def _known_region(region: str, year: int) -> bool:
-    """Whether the region code was in use in the birth year; cached, as stdnum's table lookup is slow."""
-    probe = f"{region}{year:04d}0101001"
-    try:
-        return bool(ric.get_birth_place(probe + ric.calc_check_digit(probe + "0")))
-    except stdnum_errors.ValidationError:
+def region_known(region: str) -> bool:
+    """Whether the six-digit region code was ever in use, in any year (stdnum's table, cached as it is slow).
+
+    The year a code was created or retired does not matter: Chongqing members born before 1997
+    carry 500xxx codes created that year, and others keep codes abolished since (DOMAIN §1).
+    """
+    if len(region) != 6 or not region.isdigit():
         return False
+    return any("county" in properties for _part, properties in numdb.get("cn/loc").info(region))
+
+
+MASK = "*"
+
+
+def is_masked(value: str) -> bool:
+    """Whether a (normalised) value is an ID number as `mask` shows it: 5001**********123X."""
+    return len(value) == 18 and value[4:14] == MASK * 10 and (value[:4] + value[14:17]).isdigit()
 
 
 def mask(value: str) -> str:

@@ -252,7 +252,8 @@ def _csv_sheet(path: Path, limits: Limits) -> Sheet:
             finally:
                 csv.field_size_limit(previous)
 
-    return Sheet(name=path.stem, rows=rows(), total_rows=total)
+    # A CSV file has one unnamed sheet: its stored name (a random one for uploads) means nothing to the reader.
+    return Sheet(name="", rows=rows(), total_rows=total)
 
 
 def _csv_encoding(path: Path) -> str:

@@ -6,7 +6,7 @@ rows whose outcome it can compute column-wise with certainty, and gives
 the row-wise code everything else, so a file imports exactly as it would
 row by row.  A row is taken here when every cell is in a plain form whose
 meaning does not depend on the cell's type (columnar.py explains why that
-matters): an 18-character ID number of a region on record with a right
+matters): an 18-character ID number with a right
 check digit, a name of Chinese characters (or Latin letters) without
 spaces, dates at midnight ("2005-01-05" or "2005-01-05 00:00:00"),
 choices spelt as the row-wise reader accepts them, text already in NFKC
@@ -245,8 +245,8 @@ class _Lane:
         valid, ids, born, sex = check_id_numbers(cells["id_number"], self.today)
         ok = pc.and_(ok, valid)
         today = pa.scalar(self.today, pa.date32())
-        # A region code not on record for the birth year is a warning, not a problem: worded here too.
-        region_known = self._regions_known(ids, born, ok)
+        # A region code that never existed is a warning, not a problem: worded here too.
+        region_known = self._regions_known(ids, ok)
 
         name = cells["name"]
         ok = pc.and_(ok, pc.fill_null(pc.match_substring_regex(name, NAME_SHAPE), False))
@@ -320,14 +320,12 @@ class _Lane:
         self.warned = pc.and_(self.ok, pc.invert(region_known))
         return True
 
-    def _regions_known(self, ids, born, ok) -> Any:
-        """Rows whose region code was on record in the birth year (else the row-wise code words a warning)."""
+    def _regions_known(self, ids, ok) -> Any:
+        """Rows whose region code was ever in use (else the row-wise code words a warning)."""
         pa, pc = self.pa, self.pc
-        key = pc.binary_join_element_wise(pc.utf8_slice_codeunits(ids, 0, 6), pc.cast(pc.year(born), pa.string()), "")
-        key = pc.if_else(ok, key, None)
-        distinct = pc.unique(key).drop_null().to_pylist()
-        known = [k for k in distinct if idnumber.region_known(k[:6], int(k[6:]))]
-        return pc.fill_null(pc.is_in(key, pa.array(known, pa.string())), False)
+        region = pc.if_else(ok, pc.utf8_slice_codeunits(ids, 0, 6), None)
+        known = [code for code in pc.unique(region).drop_null().to_pylist() if idnumber.region_known(code)]
+        return pc.fill_null(pc.is_in(region, pa.array(known, pa.string())), False)
 
     def _plain_text(self, column, limit: int | None) -> Any:
         pc = self.pc

@@ -37,6 +37,8 @@ MEMBER_COLUMN_SPECS = [
     ("work_unit", _("Work unit"), ["工作单位", "单位", "工作单位及职务"], False),
     ("post", _("Post"), ["职务", "岗位", "职务职称", "现任职务"], False),
     ("phone", _("Phone"), ["联系电话", "手机", "电话", "手机号码", "联系方式", "手机号"], False),
+    # Written by every export (rosters.member_keys): it matches a row whose ID number the export masked.
+    ("member_key", _("Member key"), ["党员编号", "党员唯一编号", "党员识别码", "member key"], False),
 ]
 
 # The member fields a roster may carry, in the order the import reads them.
@@ -54,6 +56,23 @@ ORGANISATION_COLUMN_SPECS = [
     ("parent_code", _("Parent code"), ["上级党组织代码", "上级代码", "上级组织代码"], True),
     ("parent_name", _("Parent"), ["上级党组织", "上级党组织名称", "上级组织"], False),
 ]
+
+
+def normalise_name(value: str) -> str:
+    """A name as the import reads it and the export writes it, so that a round trip changes nothing.
+
+    Spaces between Chinese characters are dropped ('张  三', padded to line
+    up with three-character names, is 张三); between two Latin letters or
+    digits one is kept ('John  Smith' is 'John Smith').
+    """
+    parts = value.split()
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    joined = parts[0]
+    for part in parts[1:]:
+        latin = joined[-1].isascii() and joined[-1].isalnum() and part[0].isascii() and part[0].isalnum()
+        joined += (" " if latin else "") + part
+    return joined
 
 
 def _labels_in_every_language(label) -> list[str]:

@@ -58,4 +58,7 @@ def export_roster(job: Job, progress) -> dict:
         )
     else:
         count = workbooks.export_organisations(organisation=job.organisation, user=job.created_by, path=out)
-    return {"what": what, "count": count, "file": out.name}
+    result = {"what": what, "count": count, "file": out.name}
+    if what == "members":
+        result["masked"] = workbooks.masked_columns(organisation=job.organisation, user=job.created_by)
+    return result

@@ -20,14 +20,23 @@ from vanguard.core import crypto, tree
 from vanguard.core.spreadsheets import column_letter, fill_merged, open_sheets
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
-from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, ORGANISATION_COLUMN_SPECS
+from vanguard.rosters import member_keys
+from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, ORGANISATION_COLUMN_SPECS, normalise_name
 from vanguard.rosters.services import ImportReport, iter_problem_rows
 
 MEMBER_EXPORT_COLUMNS = [key for key, *_rest in MEMBER_COLUMN_SPECS]
 ORGANISATION_EXPORT_COLUMNS = [key for key, *_rest in ORGANISATION_COLUMN_SPECS if key != "parent_name"] + [
     "parent_name"
 ]
-WIDTHS = {"seq": 6, "name": 10, "id_number": 21, "organisation_name": 24, "work_unit": 24, "mobile_place": 18}
+WIDTHS = {
+    "seq": 6,
+    "name": 10,
+    "id_number": 21,
+    "member_key": 16,
+    "organisation_name": 24,
+    "work_unit": 24,
+    "mobile_place": 18,
+}
 
 
 class _PrintableSheet:
@@ -98,9 +107,20 @@ def export_members(
     return total
 
 
+def masked_columns(*, organisation: Organisation, user) -> list[str]:
+    """The labels of the columns an export of `organisation` masks for this user (the export page names them)."""
+    if can_at_path(user, Action.VIEW_IDENTITY, organisation.path):
+        return []
+    return [next(str(label) for key, label, *_rest in MEMBER_COLUMN_SPECS if key == "id_number")]
+
+
 def _member_cell(member: Member, key: str, number: int, show_identity: bool) -> Any:
     if key == "seq":
         return number
+    if key == "member_key":
+        return member_keys.member_key(member.pk)
+    if key == "name":
+        return normalise_name(member.name)  # as the import reads it, so a round trip changes nothing
     if key == "id_number":
         if show_identity and member.id_number_encrypted:
             return crypto.decrypt(member.id_number_encrypted)

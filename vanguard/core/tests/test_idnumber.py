@@ -58,13 +58,20 @@ def test_sex_digit_must_match_the_record():
     assert idnumber.parse(VALID, sex=idnumber.FEMALE).sex == idnumber.FEMALE
 
 
-def test_unknown_region_is_a_warning_not_an_error():
-    # 500103 (渝中区) was created in 1997; a member born in 1960 carries it anyway (DOMAIN §1).
-    number = people.id_number(random.Random(2), datetime.date(1960, 5, 4), "M", region="500103")
-    parsed = idnumber.parse(number)
-    assert parsed.warnings and "500103" in parsed.warnings[0]
-    known = people.id_number(random.Random(2), datetime.date(1960, 5, 4), "M", region="110105")
-    assert idnumber.parse(known).warnings == []
+def test_only_a_region_code_that_never_existed_is_a_warning():
+    # 500103 (渝中区) was created in 1997; a member born in 1960 carries it anyway, which is normal (DOMAIN §1).
+    for region in ("500103", "510202", "110105"):  # 510202: a Sichuan code Chongqing members keep after 1997
+        number = people.id_number(random.Random(2), datetime.date(1960, 5, 4), "M", region=region)
+        assert idnumber.parse(number).warnings == [], region
+    never = people.id_number(random.Random(2), datetime.date(1960, 5, 4), "M", region="500199")
+    (warning,) = idnumber.parse(never).warnings
+    assert "500199" in warning and "1960" not in warning
+    assert not idnumber.region_known("999999") and idnumber.region_known("500103")
+
+
+def test_a_masked_number_is_recognised():
+    assert idnumber.is_masked(idnumber.mask("50010319900101123X"))
+    assert not idnumber.is_masked("50010319900101123X") and not idnumber.is_masked("5001****")
 
 
 def test_mask_shows_first_and_last_four():

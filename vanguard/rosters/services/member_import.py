@@ -43,8 +43,8 @@ from vanguard.members.services import (
     throttled_message,
 )
 from vanguard.orgs.models import Organisation
-from vanguard.rosters import columnar, parallel
-from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, MEMBER_FIELDS, member_columns
+from vanguard.rosters import columnar, member_keys, parallel
+from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, MEMBER_FIELDS, member_columns, normalise_name
 from vanguard.rosters.services.reading import Abort, RosterImport, run_import
 from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport, Problem
 
@@ -68,7 +68,7 @@ def _read_text(raw: object, *, limit: int | None, squash: bool) -> str:
     else:
         value = text(raw)
     if squash and not value.isalnum():
-        value = "".join(value.split())  # '张  三' padded to line up two-character names
+        value = normalise_name(value)  # '张  三' padded to line up two-character names; the export's own way
     if limit and len(value) > limit:
         raise CellError(_("Longer than %(limit)d characters.") % {"limit": limit})
     return value
@@ -84,6 +84,10 @@ class Candidate:
     id_number: str
     id_hash: str = ""
     prepared: Any = None  # the row for RowStream.write_prepared, made by the forked reader
+    # A row whose ID number the export masked: the member its member key names, and the masked number.
+    # `settle` puts the member's own ID number in `id_number`, so from there on it is an ordinary row.
+    member_pk: int | None = None
+    masked: str = ""
 
 
 def import_members(
@@ -176,8 +180,8 @@ class MemberImport(RosterImport):
                     self.report.merge(payload)
                     continue
                 batch = [
-                    Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared)
-                    for row, org_pk, values, id_number, id_hash, prepared in payload
+                    Candidate(row, self.orgs_by_pk[org_pk], values, id_number, id_hash, prepared, member_pk, masked)
+                    for row, org_pk, values, id_number, id_hash, prepared, member_pk, masked in payload
                 ]
                 self.settle(batch, write)
                 if progress and batch:
@@ -192,11 +196,14 @@ class MemberImport(RosterImport):
         parent = self.report
         self.report = ImportReport(parent.file_name, columns=parent.columns, column_letters=parent.column_letters)
         for batch in self.parsed_batches(rows):
-            hashes = crypto.lookup_hash_many([c.id_number for c in batch])
-            prepared = self._stored_rows(batch, hashes, copy=True) if write else [None] * len(batch)
+            # Rows found by member key are matched by the parent, which may read the database.
+            plain = [c for c in batch if c.member_pk is None]
+            hashes = crypto.lookup_hash_many([c.id_number for c in plain])
+            prepared = self._stored_rows(plain, hashes, copy=True) if write else [None] * len(plain)
+            done = {c.row: (digest, item) for c, digest, item in zip(plain, hashes, prepared, strict=True)}
             yield [
-                (c.row, c.organisation.pk, c.values, c.id_number, digest, item)
-                for c, digest, item in zip(batch, hashes, prepared, strict=True)
+                (c.row, c.organisation.pk, c.values, c.id_number, *done.get(c.row, ("", None)), c.member_pk, c.masked)
+                for c in batch
             ]
 
     def child_report(self) -> ImportReport:
@@ -222,6 +229,8 @@ class MemberImport(RosterImport):
             if value is not None and value != "":
                 values[key] = value
         id_number = idnumber.normalise(text(cells[self.id_position]) if self.id_position < width else "")
+        masked = idnumber.is_masked(id_number)
+        member_pk = self._member_pk(row, id_number) if masked else None
         self._fill_from_id(row, values, id_number)
         if not (id_number and "name" in values and "joined_on" in values):
             for key in ("name", "joined_on", "id_number"):
@@ -232,7 +241,8 @@ class MemberImport(RosterImport):
         if self.report.problem_count > before or organisation is None:
             return None
         values.setdefault("category", Category.ORDINARY)
-        check = check_member_values(values, id_number, today=self.today)
+        # A masked number is checked against the member's own once `settle` has found them.
+        check = check_member_values(values, None if masked else id_number, today=self.today)
         if values["category"] != Category.MOBILE:
             # The check constraint allows these only on mobile members; other rosters fill them in anyway.
             values.pop("mobile_since", None)
@@ -246,7 +256,33 @@ class MemberImport(RosterImport):
             )
         if check.errors:
             return None
+        if masked:
+            return Candidate(row.number, organisation, values, "", member_pk=member_pk, masked=id_number)
         return Candidate(row.number, organisation, values, check.id_number.value)
+
+    def _member_pk(self, row: SheetRow, masked: str) -> int | None:
+        """The member a masked row's member key names; None once the problem is reported (no key, a bad one)."""
+        raw = text(self.cell(row, "member_key"))
+        if not raw:
+            self.report_problem(
+                row.number,
+                "id_number",
+                _(
+                    "The ID number is masked (shown with *): write it in full, or keep the member key column "
+                    "of the export, which identifies the member."
+                ),
+                masked,
+            )
+            return None
+        pk = member_keys.read(raw)
+        if pk is None:
+            self.report_problem(
+                row.number,
+                "member_key",
+                _("This member key is not one Vanguard gave out: copy it unchanged from the export."),
+                raw,
+            )
+        return pk
 
     def _reader(self, key: str) -> Callable[[object], Any]:
         if key in DATE_FIELDS:
@@ -336,6 +372,8 @@ class MemberImport(RosterImport):
         """Check a batch against the file so far and the database; write it when committing and all is well."""
         if not batch:
             return
+        if any(c.member_pk is not None and not c.id_number for c in batch):
+            batch = self._by_member_key(batch)
         fresh = [c for c in batch if not c.id_hash]  # the forked reader's come hashed already
         for candidate, digest in zip(fresh, crypto.lookup_hash_many([c.id_number for c in fresh]), strict=True):
             candidate.id_hash = digest
@@ -384,6 +422,57 @@ class MemberImport(RosterImport):
             deltas = self.tally_deltas
             for c in new:
                 deltas[(c.organisation.path, c.values["category"], c.values.get("status", Status.FULL))] += 1
+
+    def _by_member_key(self, batch: list[Candidate]) -> list[Candidate]:
+        """Rows with a masked ID number and a member key: given the member's own number, or reported.
+
+        The key may name only a member the user may change within this
+        import's organisation: one outside the user's scope is refused in
+        the words of an ID number held elsewhere, without saying where.  The
+        masked number must still be that member's, and the row's birth date
+        and gender agree with their full number as for any other row.
+        """
+        keyed = [c for c in batch if c.member_pk is not None and not c.id_number]
+        members = Member.objects.only("pk", "org_path", "id_number_encrypted", "id_number_masked")
+        found = members.in_bulk([c.member_pk for c in keyed])
+        if self.stream is not None:
+            self.stream.pause()
+        dropped: set[int] = set()
+        for candidate in keyed:
+            member = found.get(candidate.member_pk)
+            problem = self._member_key_problem(candidate, member)
+            if problem is not None:
+                key, message = problem
+                value = candidate.masked if key == "id_number" else member_keys.member_key(candidate.member_pk)
+                self.report_problem(candidate.row, key, message, value)
+                dropped.add(candidate.row)
+                continue
+            number = crypto.decrypt(member.id_number_encrypted)
+            values = candidate.values
+            try:
+                idnumber.parse(number, birth_date=values.get("birth_date"), sex=values.get("gender"), today=self.today)
+            except idnumber.IDNumberError as exc:
+                self.report_problem(candidate.row, "id_number", str(exc), candidate.masked)
+                dropped.add(candidate.row)
+                continue
+            candidate.id_number, candidate.id_hash, candidate.prepared = number, "", None
+        return [c for c in batch if c.row not in dropped]
+
+    def _member_key_problem(self, candidate: Candidate, member: Member | None) -> tuple[str, str] | None:
+        if member is None:
+            return "member_key", _("No member has this key any more: write the full ID number.")
+        if not (
+            tree.is_within(member.org_path, self.root.path) or can_at_path(self.user, Action.VIEW, member.org_path)
+        ):
+            message = _("This person is already a member of %(where)s; move them with a relation transfer.")
+            return "member_key", message % {"where": _("another organisation")}
+        if not member.id_number_encrypted or member.id_number_masked != candidate.masked:
+            message = _(
+                "The masked ID number is not that of the member the member key names: leave both as exported, "
+                "or write the full ID number."
+            )
+            return "id_number", message
+        return None
 
     def existing(self, hashes: list[str]) -> dict[str, Member]:
         """The members already holding these ID numbers, by lookup hash."""
@@ -437,11 +526,12 @@ class MemberImport(RosterImport):
         return rows
 
     def _diff(self, member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
-        # A blank cell never erases what is stored: a roster without phones must not wipe them.
+        # A blank cell never erases what is stored: a roster without phones must not wipe them.  A name
+        # differing only in spacing is the same name (the form may have stored '张 三'; the file says 张三).
         return {
             key: [str(getattr(member, key) or ""), str(value)]
             for key, value in values.items()
-            if getattr(member, key) != value
+            if getattr(member, key) != value and not (key == "name" and normalise_name(member.name) == value)
         }
 
     def _apply_updates(self, updates: list[tuple[Member, dict[str, Any], dict[str, list[str]]]]) -> None:

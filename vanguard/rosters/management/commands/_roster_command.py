@@ -59,7 +59,8 @@ class RosterImportCommand(BaseCommand):
 
     def print_report(self, report: ImportReport, dry_run: bool) -> None:
         write = self.stdout.write
-        write(f"{report.file_name}: sheet {report.sheet!r}, header on row {report.header_row}")
+        sheet = f"sheet {report.sheet!r}, " if report.sheet else ""
+        write(f"{report.file_name}: {sheet}header on row {report.header_row}")
         write(f"  columns: {', '.join(f'{k}={v}' for k, v in report.columns.items())}")
         verb = "would be" if dry_run else "were"
         write(
