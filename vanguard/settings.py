@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # Sees every response after the views and the middleware below it, the lockout page included.
     "vanguard.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A password someone else chose (first password, reset) is changed before any other page.
+    "vanguard.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a sign-in refused for a lockout into the lockout page.

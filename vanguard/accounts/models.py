@@ -23,6 +23,8 @@ class User(AbstractUser):
         related_name="user_account",
         verbose_name=_("member record"),
     )
+    # Set when someone else chose the password (a first password, a reset): it is changed at the next sign-in.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
