@@ -2,7 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -16,6 +19,9 @@ router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # Browsers ask for /favicon.ico on their own (and for pages without base.html's <link rel="icon">).
+    # Temporary, so a renamed static file (a hashed name after collectstatic) is never cached away.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("vanguard/favicon.ico")), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("vanguard.accounts.urls")),
