@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BasicAuthentication
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 
 
 class SignInLocked(Throttled):
@@ -25,8 +25,12 @@ class SignInLocked(Throttled):
 class ThrottledBasicAuthentication(BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
         try:
-            return super().authenticate_credentials(userid, password, request)
+            user, auth = super().authenticate_credentials(userid, password, request)
         except AuthenticationFailed:
             if request is not None and getattr(request, "axes_locked_out", False):
                 raise SignInLocked(wait=settings.AXES_COOLOFF_TIME.total_seconds()) from None
             raise
+        if getattr(user, "must_change_password", False):
+            # A first password (printed on a slip) opens nothing until its owner has replaced it on the site.
+            raise PermissionDenied(_("Change your first password on the site before using the API."))
+        return user, auth

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.contrib.auth import password_validation
 from django.urls import reverse
@@ -86,3 +88,14 @@ def test_generated_passwords_pass_the_validators(city):
         assert len(password) == services.PASSWORD_LENGTH and not set(password) & set("0o1li")
         seen.add(password)
     assert len(seen) == 50
+
+
+def test_a_first_password_opens_no_api(client, city):
+    city.secretary_a.must_change_password = True
+    city.secretary_a.save()
+    token = base64.b64encode(f"{city.secretary_a.username}:{PASSWORD}".encode()).decode()
+    response = client.get("/api/members/", HTTP_AUTHORIZATION=f"Basic {token}")
+    assert response.status_code == 403
+    city.secretary_a.must_change_password = False
+    city.secretary_a.save()
+    assert client.get("/api/members/", HTTP_AUTHORIZATION=f"Basic {token}").status_code == 200
