@@ -171,6 +171,9 @@ class RowWiseImport(Protocol):
     def label(self, key: str) -> str:
         """The column's header as the file writes it."""
 
+    def region_warning(self, row: int, number: idnumber.IDNumber) -> Any:
+        """The warning (a services.Problem) of a row whose region code never existed."""
+
     def choice_value(self, key: str, raw: object) -> str:
         """The stored value of a choice cell; CellError if the spelling is not accepted."""
 
@@ -460,7 +463,7 @@ class _Lane:
 
     def _parse(self, start: int, stop: int, slow_rows: list[SheetRow]) -> list[Candidate]:
         """Parse the chunk's row-wise rows, and word the warnings of the rows taken here, in row order."""
-        from vanguard.rosters.services import KEEP_PROBLEMS, Problem
+        from vanguard.rosters.services import KEEP_PROBLEMS
 
         importer, report, pa, pc = self.importer, self.importer.report, self.pa, self.pc
         warned = pc.indices_nonzero(self.warned.slice(start, stop - start)).to_pylist()
@@ -472,12 +475,11 @@ class _Lane:
         events = sorted([(row.number, row) for row in slow_rows] + list(zip(numbers, ids, strict=True)),
                         key=lambda event: event[0])  # fmt: skip
         slow = []
-        label = importer.label("id_number")
         for number, item in events:
             if isinstance(item, str):
                 report.add_warning(
-                    lambda number=number, item=item: Problem(
-                        number, importer.id_letter, label, idnumber.parse(item, today=self.today).warnings[0]
+                    lambda number=number, item=item: importer.region_warning(
+                        number, idnumber.parse(item, today=self.today)
                     )
                 )
             elif importer.skips(item):

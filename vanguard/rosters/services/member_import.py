@@ -27,7 +27,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
@@ -46,11 +46,13 @@ from vanguard.orgs.models import Organisation
 from vanguard.rosters import columnar, member_keys, parallel
 from vanguard.rosters.columns import MEMBER_COLUMN_SPECS, MEMBER_FIELDS, member_columns, normalise_name
 from vanguard.rosters.services.reading import Abort, RosterImport, run_import
-from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport, Problem
+from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport, Problem, Say
 
 # A load at least this big into a member table no bigger than the file rebuilds the indexes afterwards.
 BULK_LOAD_MIN_ROWS = 100_000
 DATE_FIELDS = {"birth_date", "joined_on", "mobile_since"}
+# Worded as members.services.refuse_if_elsewhere words it.
+ELSEWHERE = gettext_noop("This person is already a member of %(where)s; move them with a relation transfer.")
 
 
 def _read_date(raw: object) -> datetime.date | PartialDate | None:
@@ -70,7 +72,7 @@ def _read_text(raw: object, *, limit: int | None, squash: bool) -> str:
     if squash and not value.isalnum():
         value = normalise_name(value)  # '张  三' padded to line up two-character names; the export's own way
     if limit and len(value) > limit:
-        raise CellError(_("Longer than %(limit)d characters.") % {"limit": limit})
+        raise CellError(Say(gettext_noop("Longer than %(limit)d characters."), {"limit": limit}))
     return value
 
 
@@ -223,7 +225,7 @@ class MemberImport(RosterImport):
             try:
                 value = read(raw)
             except CellError as exc:
-                self.report_problem(row.number, key, str(exc), raw)
+                self.report_problem(row.number, key, self.reason(exc), raw)
                 unreadable.add(key)
                 continue
             if value is not None and value != "":
@@ -236,7 +238,7 @@ class MemberImport(RosterImport):
             for key in ("name", "joined_on", "id_number"):
                 if key in unreadable or key == "id_number" and id_number or key in values:
                     continue
-                self.report_problem(row.number, key, _("This required field is empty."))
+                self.report_problem(row.number, key, Say(gettext_noop("This required field is empty.")))
         organisation = self.root if self.by_root else self._organisation(row)
         if self.report.problem_count > before or organisation is None:
             return None
@@ -251,14 +253,17 @@ class MemberImport(RosterImport):
             for message in messages:
                 self.report_problem(row.number, key, message, self.cell(row, key))
         if check.id_number is not None and not check.id_number.region_known:
-            self.report.add_warning(
-                lambda: Problem(row.number, self.id_letter, self.label("id_number"), check.warnings[0])
-            )
+            self.report.add_warning(lambda: self.region_warning(row.number, check.id_number))
         if check.errors:
             return None
         if masked:
             return Candidate(row.number, organisation, values, "", member_pk=member_pk, masked=id_number)
         return Candidate(row.number, organisation, values, check.id_number.value)
+
+    def region_warning(self, row: int, number: idnumber.IDNumber) -> Problem:
+        """The warning of a region code that never existed (the column-wise lane words it here too)."""
+        message = Say(idnumber.REGION_WARNING, number.region_params)
+        return Problem.said(row, self.id_letter, self.label("id_number"), message)
 
     def _member_pk(self, row: SheetRow, masked: str) -> int | None:
         """The member a masked row's member key names; None once the problem is reported (no key, a bad one)."""
@@ -267,9 +272,11 @@ class MemberImport(RosterImport):
             self.report_problem(
                 row.number,
                 "id_number",
-                _(
-                    "The ID number is masked (shown with *): write it in full, or keep the member key column "
-                    "of the export, which identifies the member."
+                Say(
+                    gettext_noop(
+                        "The ID number is masked (shown with *): write it in full, or keep the member key column "
+                        "of the export, which identifies the member."
+                    )
                 ),
                 masked,
             )
@@ -279,7 +286,7 @@ class MemberImport(RosterImport):
             self.report_problem(
                 row.number,
                 "member_key",
-                _("This member key is not one Vanguard gave out: copy it unchanged from the export."),
+                Say(gettext_noop("This member key is not one Vanguard gave out: copy it unchanged from the export.")),
                 raw,
             )
         return pk
@@ -338,22 +345,20 @@ class MemberImport(RosterImport):
         if code:
             found = self.orgs_by_code.get(code)
             if found is None:
+                message = gettext_noop("No organisation with the code %(code)s under %(root)s.")
                 self.report_problem(
-                    row.number,
-                    "organisation_code",
-                    _("No organisation with the code %(code)s under %(root)s.") % {"code": code, "root": self.root},
-                    code,
+                    row.number, "organisation_code", Say(message, {"code": code, "root": str(self.root)}), code
                 )
             return found
         matches = self.orgs_by_name.get(name, [])
         if len(matches) == 1:
             return matches[0]
         message = (
-            _("No organisation named %(name)s under %(root)s.")
+            gettext_noop("No organisation named %(name)s under %(root)s.")
             if not matches
-            else _("Several organisations are named %(name)s; add the organisation code column.")
+            else gettext_noop("Several organisations are named %(name)s; add the organisation code column.")
         )
-        self.report_problem(row.number, "organisation_name", message % {"name": name, "root": self.root}, name)
+        self.report_problem(row.number, "organisation_name", Say(message, {"name": name, "root": str(self.root)}), name)
         return None
 
     def load_organisations(self) -> None:
@@ -383,9 +388,8 @@ class MemberImport(RosterImport):
         for candidate in batch:
             first = self.seen_hashes.setdefault(candidate.id_hash, candidate.row)
             if first != candidate.row:
-                self.report_problem(
-                    candidate.row, "id_number", _("The same ID number is already on row %(row)d.") % {"row": first}
-                )
+                message = Say(gettext_noop("The same ID number is already on row %(row)d."), {"row": first})
+                self.report_problem(candidate.row, "id_number", message)
                 continue
             member = existing.get(candidate.id_hash)
             if member is None:
@@ -395,13 +399,8 @@ class MemberImport(RosterImport):
                 visible = can_at_path(self.user, Action.VIEW, member.org_path)
                 if not visible:
                     self._note_elsewhere(candidate)
-                where = member.organisation.name if visible else _("another organisation")
-                self.report_problem(
-                    candidate.row,
-                    "id_number",
-                    _("This person is already a member of %(where)s; move them with a relation transfer.")
-                    % {"where": where},
-                )
+                where = member.organisation.name if visible else Say(gettext_noop("another organisation"))
+                self.report_problem(candidate.row, "id_number", Say(ELSEWHERE, {"where": where}))
                 continue
             changed = self._diff(member, candidate.values)
             if changed:
@@ -458,20 +457,19 @@ class MemberImport(RosterImport):
             candidate.id_number, candidate.id_hash, candidate.prepared = number, "", None
         return [c for c in batch if c.row not in dropped]
 
-    def _member_key_problem(self, candidate: Candidate, member: Member | None) -> tuple[str, str] | None:
+    def _member_key_problem(self, candidate: Candidate, member: Member | None) -> tuple[str, Say] | None:
         if member is None:
-            return "member_key", _("No member has this key any more: write the full ID number.")
+            return "member_key", Say(gettext_noop("No member has this key any more: write the full ID number."))
         if not (
             tree.is_within(member.org_path, self.root.path) or can_at_path(self.user, Action.VIEW, member.org_path)
         ):
-            message = _("This person is already a member of %(where)s; move them with a relation transfer.")
-            return "member_key", message % {"where": _("another organisation")}
+            return "member_key", Say(ELSEWHERE, {"where": Say(gettext_noop("another organisation"))})
         if not member.id_number_encrypted or member.id_number_masked != candidate.masked:
-            message = _(
+            message = gettext_noop(
                 "The masked ID number is not that of the member the member key names: leave both as exported, "
                 "or write the full ID number."
             )
-            return "id_number", message
+            return "id_number", Say(message)
         return None
 
     def existing(self, hashes: list[str]) -> dict[str, Member]:

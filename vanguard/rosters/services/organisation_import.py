@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from vanguard.core import tree
 from vanguard.core.spreadsheets import DEFAULT_LIMITS, CellError, Limits, SheetRow, column_letter, text
 from vanguard.orgs.models import Organisation
 from vanguard.rosters.columns import ORGANISATION_COLUMN_SPECS, organisation_columns
 from vanguard.rosters.services.reading import RosterImport, run_import
-from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport
+from vanguard.rosters.services.report import KEEP_CHANGES, Change, ImportReport, Say
 
 
 def import_organisations(
@@ -65,18 +64,20 @@ class OrganisationImport(RosterImport):
             try:
                 values[key] = self.choice_value(key, self.cell(row, key))
             except CellError as exc:
-                self.report_problem(row.number, key, str(exc), self.cell(row, key))
+                self.report_problem(row.number, key, self.reason(exc), self.cell(row, key))
         parent_code = text(self.cell(row, "parent_code"))
         for key, value in (("name", values["name"]), ("code", values["code"]), ("kind", values.get("kind")),
                            ("parent_code", parent_code)):  # fmt: skip
             if not value and key not in self._reported(row.number):
-                self.report_problem(row.number, key, _("This required field is empty."))
+                self.report_problem(row.number, key, Say(gettext_noop("This required field is empty.")))
         limit = Organisation._meta.get_field("name").max_length
         if len(values["name"]) > limit:
-            self.report_problem(row.number, "name", _("Longer than %(limit)d characters.") % {"limit": limit})
+            message = Say(gettext_noop("Longer than %(limit)d characters."), {"limit": limit})
+            self.report_problem(row.number, "name", message)
         if values["code"] in self.rows:
             first = self.rows[values["code"]].row
-            self.report_problem(row.number, "code", _("The same code is already on row %(row)d.") % {"row": first})
+            message = Say(gettext_noop("The same code is already on row %(row)d."), {"row": first})
+            self.report_problem(row.number, "code", message)
         if self.report.problem_count > before:
             return None
         self.rows[values["code"]] = _OrgRow(row.number, values, parent_code)
@@ -103,12 +104,14 @@ class OrganisationImport(RosterImport):
             if parent not in self.rows and parent not in existing:
                 self.report_problem(
                     row.row, "parent_code",
-                    _("No organisation with the code %(code)s under %(root)s.") % {"code": parent, "root": self.root},
+                    Say(gettext_noop("No organisation with the code %(code)s under %(root)s."),
+                        {"code": parent, "root": str(self.root)}),
                     parent,
                 )  # fmt: skip
             if code in outside and code not in existing:
-                self.report_problem(row.row, "code", _("This code belongs to an organisation outside %(root)s.")
-                              % {"root": self.root}, code)  # fmt: skip
+                message = Say(gettext_noop("This code belongs to an organisation outside %(root)s."),
+                              {"root": str(self.root)})  # fmt: skip
+                self.report_problem(row.row, "code", message, code)
         self._check_cycles()
         plan = self._plan(existing)
         if write and self.report.ok:
@@ -119,7 +122,8 @@ class OrganisationImport(RosterImport):
             seen, current = {code}, row.parent_code
             while current in self.rows:
                 if current in seen:
-                    self.report_problem(row.row, "parent_code", _("The parent codes form a loop."), row.parent_code)
+                    message = Say(gettext_noop("The parent codes form a loop."))
+                    self.report_problem(row.row, "parent_code", message, row.parent_code)
                     break
                 seen.add(current)
                 current = self.rows[current].parent_code
@@ -152,7 +156,11 @@ class OrganisationImport(RosterImport):
                 self.report_problem(
                     row.row,
                     "parent_code",
-                    _("This organisation is under another parent now; use Move (reorganise) to change its parent."),
+                    Say(
+                        gettext_noop(
+                            "This organisation is under another parent now; use Move (reorganise) to change its parent."
+                        )
+                    ),
                     row.parent_code,
                 )
                 continue  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core import idnumber
@@ -34,7 +35,7 @@ from vanguard.core.spreadsheets import (
 )
 from vanguard.orgs.models import Organisation
 from vanguard.rosters.columns import TOTAL_ROW_WORDS, choice_lookup, header_label
-from vanguard.rosters.services.report import ImportReport, Problem
+from vanguard.rosters.services.report import ImportReport, Problem, Say
 
 BATCH_SIZE = 2000
 
@@ -101,8 +102,8 @@ class RosterImport:
         self.take_header(sheet.name, header)
         missing = [k for k, c in self.columns.items() if c.required and k not in header.positions]
         for key in missing:
-            message = _("The column “%(column)s” is missing.") % {"column": self.label(key)}
-            report.add_problem(Problem(header.row_number, "", "", message))
+            message = Say(gettext_noop("The column “%(column)s” is missing."), {"column": self.label(key)})
+            report.add_problem(Problem.said(header.row_number, "", "", message))
         if missing:
             return
         total = sheet.total_rows
@@ -191,7 +192,7 @@ class RosterImport:
         """The column's header as the file writes it, else its usual name."""
         return self.report.columns.get(key) or header_label(self.specs, key)
 
-    def report_problem(self, row: int, key: str, message: str, value: object = "") -> None:
+    def report_problem(self, row: int, key: str, message: Say | str, value: object = "") -> None:
         """A problem on `row` in the column of `key` ("" for the whole row), with the cell's value."""
         position = self.positions.get(key)
         letter = column_letter(position) if position is not None else ""
@@ -199,7 +200,13 @@ class RosterImport:
         if key == "id_number" and shown:
             # Reports are shown to everyone who sees the job; the marked-up workbook keeps the full value.
             shown = idnumber.mask(idnumber.normalise(shown))
-        self.report.add_problem(Problem(row, letter, self.label(key) if key else "", message, shown))
+        self.report.add_problem(Problem.said(row, letter, self.label(key) if key else "", message, shown))
+
+    @staticmethod
+    def reason(exc: Exception) -> Say | str:
+        """A cell error's message, kept as a code when this app worded it."""
+        message = exc.args[0] if exc.args else ""
+        return message if isinstance(message, Say) else str(exc)
 
     def cell(self, row: SheetRow, key: str) -> object:
         """The raw cell of `key` on `row`; "" when the file has no such column or the row is short."""
@@ -215,5 +222,5 @@ class RosterImport:
             return ""
         value = choice_lookup(key).get(cell)
         if value is None:
-            raise CellError(_("“%(value)s” is not one of the accepted values.") % {"value": text(raw)})
+            raise CellError(Say(gettext_noop("“%(value)s” is not one of the accepted values."), {"value": text(raw)}))
         return value

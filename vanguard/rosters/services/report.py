@@ -1,17 +1,50 @@
 """What an import found: counts, per-field changes, problems and warnings by row and column.
 
 A report travels as JSON in the job's result (to_json, from_json), and
-the marked-up workbook of a dry run is written from it.
+the marked-up workbook of a dry run is written from it.  A problem keeps
+its message both worded (for the workbook and the command line, in the
+language of the check) and, where the import words it itself, as a
+message id and its values (`code`, `params`), so that a page words it in
+its reader's language (`Problem.worded`, the `problem_message` filter).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+from django.utils.translation import gettext
 
 KEEP_PROBLEMS = 2000  # listed in full; beyond this only counted, so 100,000 bad rows stay in bounded memory
 KEEP_CHANGES = 500  # changes listed for the dry run's reader; the rest only counted
+
+
+class Say(NamedTuple):
+    """A message to store for later: its untranslated id (marked with gettext_noop) and the values it quotes.
+
+    A value may be a Say itself ("another organisation"), worded in the same language.
+    """
+
+    code: str
+    params: dict[str, Any] = {}
+
+    def __str__(self) -> str:
+        return word(self.code, self.stored_params())
+
+    def stored_params(self) -> dict[str, Any]:
+        return {
+            k: {"code": v.code, "params": v.stored_params()} if isinstance(v, Say) else v
+            for k, v in self.params.items()
+        }
+
+
+def word(code: str, params: dict[str, Any] | None = None) -> str:
+    """A stored message in the active language."""
+    text = gettext(code)
+    if not params:
+        return text
+    return text % {k: word(v["code"], v.get("params")) if isinstance(v, dict) else v for k, v in params.items()}
 
 
 @dataclass
@@ -19,8 +52,20 @@ class Problem:
     row: int
     column: str  # letter, "" when the problem is the whole row or file
     header: str
-    message: str
+    message: str  # worded when the check ran
     value: str = ""
+    code: str = ""  # the message id, when the import worded the message itself
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def said(cls, row: int, column: str, header: str, message: Say | str, value: str = "") -> Problem:
+        if isinstance(message, Say):
+            return cls(row, column, header, str(message), value, message.code, message.stored_params())
+        return cls(row, column, header, str(message), value)
+
+    def worded(self) -> str:
+        """The message in the active language if it was stored as a code, else as it was worded."""
+        return word(self.code, self.params) if self.code else self.message
 
 
 @dataclass

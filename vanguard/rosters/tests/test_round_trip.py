@@ -236,3 +236,25 @@ def test_the_change_table_names_columns_by_their_labels(
     page = client.get(response["Location"]).content.decode()
     table = page.split('data-testid="change-table"')[1].split("</table>")[0]
     assert f"{gettext('Phone')}: " in table and "phone:" not in table
+
+
+def test_problems_are_worded_in_the_readers_language(city, tmp_path):
+    """Stored as codes and values: a report checked in Chinese reads in English for an English reader."""
+    from django.utils import translation
+
+    from vanguard.rosters.services import ImportReport
+    from vanguard.rosters.templatetags.rosters import problem_message
+
+    path = tmp_path / "r.xlsx"
+    write_rows(path, [["姓名", "身份证号", "入党时间"], ["", "5001**********123X", "2001-07-01"]])
+    with translation.override("zh-hans"):
+        report = import_members(path=path, organisation=city.branch_a, user=city.office, commit=False)
+    stored = ImportReport.from_json(report.to_json()).to_json()["problems"]
+    assert len(stored) == 2 and all(p["code"] for p in stored)
+    with translation.override("en"):
+        english = sorted(problem_message(p) for p in stored)
+    assert english[0].startswith("The ID number is masked") and english[1] == "This required field is empty."
+    with translation.override("zh-hans"):
+        assert [problem_message(p) for p in stored] == [p.message for p in report.problems]
+        assert translation.gettext("This required field is empty.") in [p.message for p in report.problems]
+    assert "This required field is empty." not in [p.message for p in report.problems]  # worded in Chinese then
