@@ -362,7 +362,7 @@ def markdown(
         "",
         f"Import report: {v['rows_read']:,} rows read, {v['created']:,} created, {v['updated']:,} updated,"
         f" {v['unchanged']:,} unchanged, {v['skipped']:,} skipped, {v['problem_count']:,} problems,"
-        f" {v['warning_count']:,} warnings (region codes not on record for the birth year, accepted as issued),"
+        f" {v['warning_count']:,} warnings (region codes that never existed, accepted as written),"
         f" committed: {v['committed']}. Afterwards the branch holds {v['count']:,} members and its tallies add up to"
         f" {v['tally']:,}; the baseline table held {b['count']:,} rows.",
     ]
