@@ -37,10 +37,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "phone"
-# Not pages of ours to lay out, or not pages at all: Django's admin, the API and its Swagger UI, language
-# switching, sign-out, file downloads.
+# Not pages of ours to lay out, or not pages at all: Django's admin, the API (but for its Swagger UI page),
+# language switching, sign-out, file downloads.
 DIGITS = re.compile(r"\d+")
-SKIP = re.compile(r"^/(admin|api|i18n)/|/accounts/logout/|/download/|\.xlsx$")
+API_DOCS = "/api/docs/"
+SKIP = re.compile(r"^/(admin/|api/(?!docs/$)|i18n/)|/accounts/logout/|/download/|\.xlsx$")
 
 
 @dataclass
@@ -56,6 +57,8 @@ class Walk:
         """Open `path`, check its width, save its picture; the same-site links on it."""
         response = page.goto(f"{self.url}{path}")
         page.wait_for_load_state()
+        if path == API_DOCS:
+            expect(page.locator(".swagger-ui .opblock-tag").first).to_be_visible()  # Swagger UI draws after load
         if response is not None and response.status >= 400:
             self.http_errors.append(f"{role} {path}: HTTP {response.status}")
         self.visited.append(f"{role} {path}")
