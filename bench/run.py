@@ -1,10 +1,13 @@
-"""`make bench`: member counts on the seed-000 city, then a million-row roster import.
+"""`make bench`: member counts and member lists on the seed-000 city, then a million-row roster import.
 
-    python bench/run.py [--only city|import] [--scale city] [--members N] [--repeat N]
+    python bench/run.py [--only city|lists|import] [--scale city] [--members N] [--repeat N]
                         [--import-rows N] [--import-seed N] [--strict] [--no-write]
 
 Step `city`: member counts on the seed-000 city, ORM against hand-written SQL,
-and the organisation page.  Step `import` (bench/import_roster.py): a
+and the organisation page.  Step `lists` (bench/member_lists.py): the member
+list page and endpoint for every sort and filter, a deep page and name search,
+as a superuser, the whole city's office and a district secretary (section
+`member-lists`).  Step `import` (bench/import_roster.py): a
 1,000,000-row member .xlsx imported into a fresh database, against reading the
 same file with python-calamine plus a raw COPY.
 
@@ -41,7 +44,7 @@ HAND_WRITTEN_SQL = (
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["city", "import"], help="run one step only (default: both, in turn)")
+    parser.add_argument("--only", choices=["city", "lists", "import"], help="run one step only (default: all, in turn)")
     parser.add_argument("--scale", choices=["city", "demo"], default="city", help="what to seed an empty database with")
     parser.add_argument("--members", type=int, default=1_500_000, help="members at --scale city (default 1,500,000)")
     parser.add_argument("--repeat", type=int, default=21, help="timed runs of each measurement (default 21)")
@@ -77,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_steps(args: argparse.Namespace, url: str, *, database: str) -> int:
     status = 0
-    if args.only in (None, "city"):
-        status = max(status, run(args, database=database))
+    if args.only in (None, "city", "lists"):
+        status = max(status, run(args, database=database, steps=[args.only] if args.only else ["city", "lists"]))
     if args.only in (None, "import"):
         from bench import import_roster
 
@@ -128,7 +131,7 @@ class _Progress:
         pass
 
 
-def run(args: argparse.Namespace, *, database: str) -> int:
+def run(args: argparse.Namespace, *, database: str, steps: list[str]) -> int:
     os.environ["VANGUARD_DEMO"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vanguard.settings")
     import django
@@ -137,7 +140,7 @@ def run(args: argparse.Namespace, *, database: str) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import city_counts, report
+    from bench import city_counts, member_lists, report
 
     if connection.vendor != "postgresql":
         print(f"bench: the database is {connection.vendor}, not PostgreSQL.", file=sys.stderr)
@@ -166,6 +169,34 @@ def run(args: argparse.Namespace, *, database: str) -> int:
     _checkpoint(connection)
     machine["Load average (1/5/15 min) when measuring (includes any seeding just before)"] = report.load_average()
 
+    failed: list[str] = []
+    if "city" in steps:
+        failed += _city(args, city_counts, report, when=when, machine=machine, database=database,
+                        seed_seconds=seed_seconds, vacuum_seconds=vacuum_seconds)  # fmt: skip
+    if "lists" in steps:
+        failed += _lists(args, member_lists, report, when=when, machine=machine, database=database)
+    say("All targets met." if not failed else f"Targets missed: {'; '.join(failed)}")
+    return 1 if failed and args.strict else 0
+
+
+def _lists(args, member_lists, report, *, when, machine, database) -> list[str]:
+    """Step `lists`: the member list page and endpoint for every role, sort and filter (bench/member_lists.py)."""
+    repeat = min(args.repeat, 7)  # some 90 requests per role: the median of 7 is steady enough
+    warmup = min(args.warmup, 1)
+    results = member_lists.measure(repeat=repeat, warmup=warmup, log=say)
+    checks = member_lists.checks(results)
+    body = member_lists.markdown(
+        results, checks, when=when, machine=machine, database=database, command=_command(), repeat=repeat,
+        warmup=warmup,
+    )  # fmt: skip
+    print(body)
+    if not args.no_write:
+        report.write_section(args.output, member_lists.SECTION, body)
+        say(f"Wrote the {member_lists.SECTION} section of {args.output}")
+    return [name for name, ok in checks if not ok]
+
+
+def _city(args, city_counts, report, *, when, machine, database, seed_seconds, vacuum_seconds) -> list[str]:
     results = city_counts.measure(sql=HAND_WRITTEN_SQL, repeat=args.repeat, warmup=args.warmup, log=say)
     checks = city_counts.checks(results, ratio_target=RATIO_TARGET, page_sql_target_ms=PAGE_SQL_TARGET_MS)
     body = city_counts.markdown(
@@ -188,9 +219,7 @@ def run(args: argparse.Namespace, *, database: str) -> int:
     if not args.no_write:
         report.write_section(args.output, SECTION, body)
         say(f"Wrote the {SECTION} section of {args.output}")
-    failed = [name for name, ok in checks if not ok]
-    say("All targets met." if not failed else f"Targets missed: {'; '.join(failed)}")
-    return 1 if failed and args.strict else 0
+    return [name for name, ok in checks if not ok]
 
 
 def _checkpoint(connection) -> None:

@@ -93,6 +93,10 @@ class Member(models.Model):
             models.Index(fields=["org_path", "status"], name="member_path_status"),
             models.Index(fields=["org_path", "name"], name="member_path_name"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
+            # The list's city-wide sorts (superuser, campaign office) read these in order and stop after a page;
+            # `ordering=org_path` reads member_path_name.  The prefix index below cannot sort under a collation.
+            models.Index(fields=["name"], name="member_name_order"),
+            models.Index(fields=["joined_on"], name="member_joined_on"),
             # Name search is a prefix match; byte-wise operators serve it and `=` under any collation
             # (PostgreSQL; other databases ignore opclasses).
             models.Index(fields=["name"], name="member_name_prefix", opclasses=["varchar_pattern_ops"]),
