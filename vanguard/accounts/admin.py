@@ -23,4 +23,4 @@ class RoleInline(admin.TabularInline):
 class VanguardUserAdmin(UserAdmin):
     inlines = [RoleInline]
     raw_id_fields = ["member"]
-    fieldsets = UserAdmin.fieldsets + ((None, {"fields": ["member"]}),)
+    fieldsets = UserAdmin.fieldsets + ((None, {"fields": ["member", "must_change_password"]}),)

@@ -88,12 +88,32 @@ class FirstPassword:
 # --- who may manage whom ---------------------------------------------------------------------------
 
 
+_GRANT_CACHE_ATTR = "_vanguard_grant_roots"
+
+
 def grant_roots(actor) -> dict[str, list[str]] | None:
-    """For each role, the paths strictly below which `actor` may give it; None means anywhere."""
+    """For each role, the paths strictly below which `actor` may give it; None means anywhere.
+
+    Kept on the user object for the request (the header and the organisation page both ask).
+    """
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return {role: [] for role in Role.values}
     if actor.is_superuser:
         return None
+    cached = getattr(actor, _GRANT_CACHE_ATTR, None)
+    if cached is None:
+        cached = _grant_roots(actor)
+        setattr(actor, _GRANT_CACHE_ATTR, cached)
+    return cached
+
+
+def _forget(user) -> None:
+    forget(user)
+    if hasattr(user, _GRANT_CACHE_ATTR):
+        delattr(user, _GRANT_CACHE_ATTR)
+
+
+def _grant_roots(actor) -> dict[str, list[str]]:
     held = list(RoleAssignment.objects.current().filter(user=actor).values_list("role", "organisation__path"))
     roots = {}
     for role in Role.values:
@@ -184,7 +204,7 @@ def _grant(*, actor, user: User, role: str, organisation, on: datetime.date) -> 
         organisation=organisation,
         data={"username": user.username, "role": role, "valid_from": on.isoformat()},
     )
-    forget(user)
+    _forget(user)
     return assignment
 
 
@@ -296,7 +316,7 @@ def hand_over(*, actor, assignment: RoleAssignment, member) -> tuple[RoleAssignm
         changes={"valid_until": [None, ended_on.isoformat()]},
         data={"username": assignment.user.username, "role": assignment.role, "handover": True},
     )
-    forget(assignment.user)
+    _forget(assignment.user)
     return give_member_role(actor=actor, member=member, role=assignment.role, organisation=organisation)
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
 from vanguard.accounts import views
 
 app_name = "accounts"
@@ -11,5 +12,5 @@ urlpatterns = [
     path("people/reset/", views.reset_password, name="reset_password"),
     path("people/deactivate/", views.deactivate, name="deactivate"),
     path("import/", views.import_accounts, name="import"),
-    path("organisations/<int:pk>/roles/", views.organisation_roles, name="organisation_roles"),
+    path("organisations/<id:pk>/roles/", views.organisation_roles, name="organisation_roles"),
 ]
