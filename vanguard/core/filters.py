@@ -13,6 +13,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.utils import pretty_name
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters import OrderingFilter
 from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
@@ -125,7 +128,27 @@ class FilterSet(django_filters.FilterSet):
     FILTER_DEFAULTS = _bounded(FILTER_FOR_DBFIELD_DEFAULTS)
 
 
+def _descending(label) -> str:
+    return gettext("%s (descending)") % label
+
+
 class TranslatedOrderingFilter(OrderingFilter):
     # django-filter ships only a zh_CN catalogue, which Django never picks for
     # zh-hans; keeping the string in our catalogue makes it appear in Chinese.
     descending_fmt = _("%s (descending)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Default order"))
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        """django-filter's choices, but each descending label worded when shown, in the reader's language.
+
+        django-filter formats them once, when the filterset class is defined, which froze them in
+        whatever language was active then (姓名（降序） in English).
+        """
+        ascending = [(param, labels.get(field, _(pretty_name(param)))) for field, param in fields.items()]
+        descending = [
+            (f"-{param}", labels.get(f"-{param}", lazy(_descending, str)(label))) for param, label in ascending
+        ]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]

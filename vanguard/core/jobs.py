@@ -59,7 +59,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
@@ -391,9 +391,23 @@ def retry(*, job: Job, user) -> Job:
 
 
 def recent_jobs(user, limit: int = 50) -> QuerySet[Job]:
-    """The jobs `user` started, newest first, still within their scope."""
-    jobs = Job.objects.filter(created_by=user).select_related("organisation")
-    return restrict(jobs, user)[:limit]
+    """Every job `user` started, newest first, each with `in_scope`: whether they may still open its page.
+
+    A user always finds the jobs they started, even once the subtree is no longer theirs (a role ended);
+    such a job is listed by kind, organisation and status only, since its page and files follow the scope.
+    """
+    in_scope = Exists(restrict(Job.objects.filter(pk=OuterRef("pk")), user))
+    jobs = Job.objects.filter(created_by=user).select_related("organisation").annotate(in_scope=in_scope)
+    return jobs[:limit]
+
+
+def may_start(user, organisation) -> bool:
+    """Whether `user` may start a job about `organisation`'s subtree: only where they may see the job afterwards.
+
+    A job is seen through a role over its subtree (Job has no own-record scope), so a member, who sees
+    their own branch only through their own record, may not start one there: they could never follow it.
+    """
+    return can_at_path(user, Action.VIEW, organisation.path)
 
 
 def may_download(user, job: Job) -> bool:

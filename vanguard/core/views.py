@@ -14,7 +14,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from vanguard.core.access import Action, restrict
+from vanguard.core.access import Action, can_at_path, restrict
 
 
 def scoped_view(model: type[models.Model]) -> Callable:
@@ -107,4 +107,12 @@ def form_action(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Where signing in lands: the organisation tree, or for a member without a role over their branch, their record.
+
+    A member's tree is their one branch, whose page offers them nothing; their own record is what they came for.
+    """
+    user = request.user
+    member = getattr(user, "member", None)  # the account's own member record (accounts.User.member), if any
+    if member is not None and not user.is_superuser and not can_at_path(user, Action.VIEW, member.org_path):
+        return redirect("members:detail", pk=member.pk)
     return redirect("orgs:tree")

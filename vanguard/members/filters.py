@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -44,6 +45,10 @@ def age_band_q(band: str, today: datetime.date | None = None) -> Q:
     return query
 
 
+# What an unset choice reads as (django's default is "---------").
+ALL = _("All")
+
+
 def visible_organisations(request) -> QuerySet[Organisation]:
     """Only organisations the user may see can narrow the list (an unknown one is a form error)."""
     return restrict(Organisation.objects.all(), request.user if request else None)
@@ -54,11 +59,15 @@ class MemberFilter(FilterSet):
     organisation = IdChoiceFilter(
         label=_("Within organisation"), queryset=visible_organisations, method="filter_subtree"
     )
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices)
-    sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices, field_name="organisation__sector")
-    age_band = django_filters.ChoiceFilter(label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age_band")
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=ALL)
+    gender = django_filters.ChoiceFilter(label=_("Gender"), choices=Gender.choices, empty_label=ALL)
+    sector = django_filters.ChoiceFilter(
+        label=_("Sector"), choices=Sector.choices, field_name="organisation__sector", empty_label=ALL
+    )
+    age_band = django_filters.ChoiceFilter(
+        label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age_band", empty_label=ALL
+    )
     ordering = TranslatedOrderingFilter(
         label=_("Sort by"),
         fields=(("name", "name"), ("birth_date", "birth_date"), ("joined_on", "joined_on"), ("org_path", "org_path")),
@@ -91,3 +100,24 @@ class MemberFilter(FilterSet):
 
     def filter_age_band(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(age_band_q(value)) if value in AGE_BANDS else queryset
+
+
+# The filters an export of the list's results carries; the organisation is the export job's own.
+EXPORTED_FILTERS = ("q", "category", "status", "gender", "sector", "age_band")
+
+
+def export_filters(data) -> dict[str, str]:
+    """The list's filters worth carrying into an export job: known names with a value, as plain strings."""
+    return {name: str(data[name]) for name in EXPORTED_FILTERS if data.get(name)}
+
+
+def filter_members(queryset: QuerySet[Member], *, user, params: dict[str, str]) -> QuerySet[Member]:
+    """`queryset` narrowed by the member list's filters as `user` would see them; no rows if one is invalid.
+
+    For work done outside a request (an export job of "these results"), so it checks the values again:
+    what was valid when the job started may not be once it runs.
+    """
+    filterset = MemberFilter(params, queryset=queryset, request=SimpleNamespace(user=user))
+    if not filterset.is_valid():
+        return queryset.none()
+    return filterset.qs

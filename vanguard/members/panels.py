@@ -15,7 +15,13 @@ from vanguard.orgs.models import Organisation
 
 
 def organisation_sections(request: HttpRequest, organisation: Organisation) -> list[PageSection]:
-    """The whole subtree's members by category and by status (from the kept tallies), and the member buttons."""
+    """The whole subtree's members by category and by status (from the kept tallies), and the member buttons.
+
+    Only for whoever's role covers the organisation: the counts link to the member list, which shows a member
+    (who sees their branch through their own record) only themself, so "党员 (41)" would lead to a list of one.
+    """
+    if not can_at_path(request.user, Action.VIEW, organisation.path):
+        return []
     by_category = member_counts(organisation, "category")
     by_status = member_counts(organisation, "status")
     member_total = sum(by_status.values())

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.accounts.scoping import Action, can_at_path, scope_roots
 from vanguard.core.views import apply_service, form_action, get_scoped, scoped_view
-from vanguard.members import selectors, services
-from vanguard.members.filters import MemberFilter
+from vanguard.members import hooks, selectors, services
+from vanguard.members.filters import MemberFilter, export_filters
 from vanguard.members.forms import HostForm, MemberForm, TransferDecisionForm, TransferForm
 from vanguard.members.models import Member, Transfer, TransferStatus
 from vanguard.members.workflows import TRANSFER
@@ -25,15 +25,41 @@ PAGE_SIZE = 50
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     filterset = MemberFilter(request.GET or None, queryset=selectors.visible_members(request.user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     within = None
     if filterset.is_bound and filterset.form.is_valid():
         within = filterset.form.cleaned_data.get("organisation")
+    # A filter that cannot apply (an unknown category, an organisation out of scope) shows its error and no
+    # rows: the whole list under an error would read as the filter's result.
+    rows = filterset.qs if not filterset.errors else filterset.queryset.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for member in page:  # the per-row transfer action; scope roots are cached on the user, so no query per row
+        member.may_change = can_at_path(request.user, Action.CHANGE, member.org_path)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "within": within, "query": query.urlencode()}
+    actions = []
+    if not filterset.errors and page.paginator.count:
+        shown = list_organisation(request.user, within)
+        if shown is not None:  # rosters' "export these results" (members.hooks)
+            actions = hooks.list_actions(request, shown, export_filters(request.GET))
+    context = {"filter": filterset, "page": page, "within": within, "query": query.urlencode(), "actions": actions}
     template = "members/_list_table.html" if request.htmx else "members/list.html"
     return render(request, template, context)
+
+
+def list_organisation(user, within: Organisation | None) -> Organisation | None:
+    """The subtree the list shows: the organisation picked, else the user's one root (what an export is about).
+
+    None when the user oversees several subtrees and picked none (they pick one first), or oversees none
+    (a member, who sees only their own record).
+    """
+    if within is not None:
+        return within
+    roots = scope_roots(user, Action.VIEW)
+    if roots == []:
+        return None
+    top = {"parent__isnull": True} if roots is None else {"path__in": roots}
+    found = list(Organisation.objects.filter(**top).order_by("path")[:2])
+    return found[0] if len(found) == 1 else None
 
 
 @scoped_view(Member)

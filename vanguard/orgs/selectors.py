@@ -55,6 +55,23 @@ def search(user, text: str, *, within: Organisation | None = None, limit: int = 
     return with_has_children(queryset).order_by("depth", "name")[:limit]
 
 
+def directory(text: str, *, limit: int = 20) -> list[dict[str, str]]:
+    """The whole city's organisations by name (either script) or code: name, code and parent's name only.
+
+    Unscoped on purpose, and so bare: a transfer's receiving side or a host branch is usually in another
+    district, which the sender cannot see.  Nothing inside an organisation is read (no members, no counts,
+    no id to open its page), only what its letter of introduction would name anyway.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    query = Q(code__startswith=text)
+    for variant in search_variants(text):
+        query |= Q(name__icontains=variant)
+    rows = Organisation.objects.filter(query).order_by("depth", "name", "pk").values("name", "code", "parent__name")
+    return [{"name": r["name"], "code": r["code"], "parent": r["parent__name"] or ""} for r in rows[:limit]]
+
+
 def organisation_counts_by_kind(organisation: Organisation) -> dict[str, int]:
     """Sub-organisations below `organisation` (not itself), by kind: one GROUP BY over the path index."""
     rows = (

@@ -7,6 +7,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree_page, name="tree"),
     path("search/", views.search, name="search"),
+    path("directory/", views.directory, name="directory"),
     path("<id:pk>/", views.detail, name="detail"),
     path("<id:pk>/children/", views.children, name="children"),
     path("<id:pk>/edit/", views.edit, name="edit"),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.accounts.scoping import Action, can_at_path, scope_roots
 from vanguard.core import audit
 from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs import hooks, selectors, services
@@ -27,7 +27,29 @@ def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     results = selectors.search(request.user, text) if text else []
     template = "orgs/_search_results.html"
-    return render(request, template, {"results": results, "q": text, "pick": request.GET.get("pick", "")})
+    context = {
+        "results": results,
+        "q": text,
+        "pick": request.GET.get("pick", ""),
+        "pick_by_pk": request.GET.get("pick_by") == "pk",  # a list filter takes the id; forms take the code
+    }
+    return render(request, template, context)
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """Find any organisation of the city by name or code to name it in a form (a transfer's other side, a host).
+
+    For whoever may change members somewhere; shows name, code and parent only (selectors.directory).
+    """
+    if not scope_roots(request.user, Action.CHANGE) and not request.user.is_superuser:
+        raise Http404
+    text = request.GET.get("q", "").strip()
+    context = {"results": selectors.directory(text), "q": text, "pick": request.GET.get("pick", "")}
+    return render(request, "orgs/_directory_results.html", context)
+
+
+directory.shows_directory = True  # core/tests/test_permission_walk.py: names outside the scope, on purpose
 
 
 @scoped_view(Organisation)

@@ -54,7 +54,11 @@ def export_roster(job: Job, progress) -> dict:
     out = files.output_path(job.pk, what)
     if what == "members":
         count = workbooks.export_members(
-            organisation=job.organisation, user=job.created_by, path=out, progress=progress
+            organisation=job.organisation,
+            user=job.created_by,
+            path=out,
+            progress=progress,
+            filters=job.params.get("filters"),
         )
     else:
         count = workbooks.export_organisations(organisation=job.organisation, user=job.created_by, path=out)

@@ -6,10 +6,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vanguard.accounts.scoping import Action
+from vanguard.accounts.scoping import Action, restrict
 from vanguard.core import jobs
 from vanguard.core.models import Job, JobStatus
 from vanguard.core.views import form_action, get_scoped, scoped_view
+from vanguard.members.filters import MemberFilter, export_filters
+from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import files
 from vanguard.rosters.forms import ExportForm, UploadForm
@@ -86,11 +88,23 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         action=Action.VIEW,
         form_class=ExportForm,
-        service=lambda organisation, data: jobs.start(
-            kind="rosters.export", params={"what": data["what"]}, user=request.user, organisation=organisation
-        ),
+        service=lambda organisation, data: _start_export(request, organisation, data["what"]),
         success_url=_to_job,
     )
+
+
+def _start_export(request: HttpRequest, organisation: Organisation, what: str) -> Job:
+    """The export job; from the member list ("export these results") it carries the list's filters too."""
+    if not jobs.may_start(request.user, organisation):
+        raise Http404  # a member sees their branch, but could never open the job
+    params: dict = {"what": what}
+    filters = export_filters(request.POST) if what == "members" else {}
+    if filters:
+        queryset = restrict(Member.objects.none(), request.user)
+        if not MemberFilter(filters, queryset=queryset, request=request).is_valid():
+            raise Http404  # the list offers the button only under valid filters
+        params["filters"] = filters
+    return jobs.start(kind="rosters.export", params=params, user=request.user, organisation=organisation)
 
 
 @scoped_view(Job)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from vanguard.accounts.scoping import Action, can_at_path, restrict
 from vanguard.core import crypto, tree
 from vanguard.core.spreadsheets import column_letter, fill_merged, open_sheets
+from vanguard.members.filters import filter_members
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
 from vanguard.rosters import member_keys
@@ -77,15 +78,21 @@ class _PrintableSheet:
 
 
 def export_members(
-    *, organisation: Organisation, user, path: Path, progress: Callable[[int, int], None] | None = None
+    *,
+    organisation: Organisation,
+    user,
+    path: Path,
+    progress: Callable[[int, int], None] | None = None,
+    filters: dict[str, str] | None = None,
 ) -> int:
-    """The members of `organisation`'s subtree that the user may see, as a printable roster; returns the count."""
-    members = (
-        restrict(Member.objects.all(), user)
-        .filter(tree.subtree_q("org_path", organisation.path))
-        .select_related("organisation")
-        .order_by("org_path", "name", "pk")
-    )
+    """The members of `organisation`'s subtree that the user may see, as a printable roster; returns the count.
+
+    `filters` are the member list's (an export of "these results"), applied as the list applies them.
+    """
+    members = restrict(Member.objects.all(), user).filter(tree.subtree_q("org_path", organisation.path))
+    if filters:
+        members = filter_members(members, user=user, params=filters)
+    members = members.select_related("organisation").order_by("org_path", "name", "pk")
     total = members.count()
     show_identity = can_at_path(user, Action.VIEW_IDENTITY, organisation.path)
     labels = {key: str(label) for key, label, *_rest in MEMBER_COLUMN_SPECS}

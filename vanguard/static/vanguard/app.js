@@ -21,6 +21,10 @@ document.addEventListener("click", (event) => {
   const pick = target.closest("button[data-pick-field]");
   if (pick) {
     const field = document.getElementById(pick.dataset.pickField);
-    if (field) field.value = pick.dataset.pickValue;
+    if (field) {
+      field.value = pick.dataset.pickValue;
+      // A form that filters on change (the member list's organisation) applies the pick at once.
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
   }
 });

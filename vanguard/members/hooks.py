@@ -1,0 +1,27 @@
+"""Where apps above members plug into the member list, so that members never names them.
+
+- `register_list_actions(provider)`: buttons above the member list's results, such as rosters' "export
+  these results".  `provider(request, organisation, filters)` returns rendered HTML snippets (or none):
+  `organisation` is the subtree the list shows (the one picked, else the user's one root), `filters` the
+  list's other filters as plain strings.  Called only when the list shows rows under valid filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+_list_actions: list[Callable[[HttpRequest, Any, dict[str, str]], Iterable[SafeString]]] = []
+
+
+def register_list_actions(provider: Callable[[HttpRequest, Any, dict[str, str]], Iterable[SafeString]]) -> None:
+    if provider not in _list_actions:  # ready() may run twice in some test set-ups
+        _list_actions.append(provider)
+
+
+def list_actions(request: HttpRequest, organisation, filters: dict[str, str]) -> list[SafeString]:
+    """The registered actions for the list's current results, in registration order."""
+    return [html for provider in _list_actions for html in provider(request, organisation, filters)]
