@@ -10,7 +10,8 @@ optionally `scope_change_fields` when fewer sides may change a row than may see 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Func, Q, Subquery
+from django.db.models import F, Func, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import In
 
 from vanguard.accounts.models import Role, RoleAssignment
@@ -95,15 +96,44 @@ def scope_q(model: type[models.Model], user, action: Action = Action.VIEW) -> Q 
     roots = scope_roots(user, action)
     if roots is None or (roots and _covers_whole_tree(user, action)):
         return None
-    query = Q(pk__in=[])
-    for field in _fields(model, action):
+    fields = _fields(model, action)
+    own_path = [field for field in fields if "__" not in field]
+    query, elsewhere = Q(pk__in=[]), Q(pk__in=[])  # elsewhere: the rows the row's own path does not place
+    for field in fields:
         query |= _field_q(field, roots)
+        if "__" in field:
+            elsewhere |= _field_q(field, roots)
     own = getattr(model, "scope_own_q", None)
     if own is not None and action == Action.VIEW and getattr(user, "is_authenticated", False):
         own_q = own(user)
         if own_q is not None:
             query |= own_q
+            elsewhere |= own_q
+    if len(own_path) == 1 and len(fields) > 1 and roots:
+        query &= _bounds_q(model, own_path[0], roots, elsewhere)
     return query
+
+
+def _bounds_q(model: type[models.Model], field: str, roots: list[str], elsewhere: Q) -> Q:
+    """A range on the row's own path that holds every row in scope: redundant, but an index condition.
+
+    The ORed scope is no index condition, so a page sorted by path (the member
+    list's default) was read by walking the whole path index from one end and
+    testing each row.  The rows of the scope lie between the roots' bounds,
+    widened to the paths of the rows only the other sides reach (members hosted
+    here, one's own record, found through their own indexes): a range the scan
+    starts and stops at.
+    """
+    low, high = min(roots), max(tree.subtree_upper_bound(root) for root in roots)
+    others = model._default_manager.filter(elsewhere).order_by()
+
+    def edge(function: str, within: str) -> Coalesce:
+        found = Subquery(others.annotate(edge=Func(F(field), function=function)).values("edge"))
+        return Coalesce(found, Value(within), output_field=models.CharField())
+
+    return Q(**{f"{field}__gte": Least(Value(low), edge("MIN", low))}) & Q(
+        **{f"{field}__lte": Greatest(Value(high), edge("MAX", high))}
+    )
 
 
 class _InSubtreeKeys(In):

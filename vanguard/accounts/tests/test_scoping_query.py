@@ -1,5 +1,7 @@
 """The shape of the scope filter: the same rows as a plain `IN (subquery)`, and index scans on PostgreSQL."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.db.models import Q
@@ -84,12 +86,13 @@ def test_transfers_scoped_by_either_side(hosted_city):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
 def test_district_list_can_be_read_through_indexes_on_postgresql(hosted_city):
-    """Both sides of the scope are index conditions, combined with BitmapOr.
+    """The scope reaches members_member through an index: the ORed sides as a BitmapOr, or the range that
+    bounds them as an index condition.
 
     On a few dozen rows the planner rightly reads the whole table, so sequential
     scans are priced out (`enable_seqscan = off`, for this transaction only): the
     question is whether an index plan exists at all.  With `host IN (subquery)`
-    none did, and PostgreSQL read every member to test each one.
+    and no bounding range none did, and PostgreSQL read every member to test each one.
     """
     queryset = restrict(Member.objects.all(), hosted_city.secretary_a)
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
@@ -97,6 +100,30 @@ def test_district_list_can_be_read_through_indexes_on_postgresql(hosted_city):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN SELECT count(*) FROM ({sql}) counted", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        lines = [row[0] for row in cursor.fetchall()]
+    plan = "\n".join(lines)
     assert "Seq Scan on members_member" not in plan, plan
-    assert "BitmapOr" in plan, plan
+    # The outer scan is the one without an alias (the bounds' subqueries read members_member v0).
+    outer = next(i for i, line in enumerate(lines) if re.search(r"Scan.* on members_member  \(", line))
+    assert "Bitmap Heap Scan" in lines[outer] or "Index Cond: (((org_path)" in lines[outer + 1], plan
+    if "Bitmap Heap Scan" in lines[outer]:
+        assert "BitmapOr" in plan or "org_path" in lines[outer + 1], plan
+
+
+def test_office_of_the_only_city_needs_no_filter_but_one_of_two_cities_does(hosted_city):
+    from vanguard.accounts.scoping import forget, scope_q
+    from vanguard.orgs.factories import OrganisationFactory
+
+    city = hosted_city
+    assert scope_q(Member, city.office) is None
+    assert scope_q(Member, city.secretary_a) is not None
+    other_city = OrganisationFactory(name="另一市委")
+    stranger = MemberFactory(organisation=OrganisationFactory(parent=other_city))
+    Member.objects.filter(pk=stranger.pk).update(host_organisation=city.branch_b)
+    forget(city.office)
+    assert scope_q(Member, city.office) is not None
+    seen = set(restrict(Member.objects.all(), city.office).values_list("pk", flat=True))
+    assert stranger.pk in seen  # hosted in the office's city
+    assert seen == set(Member.objects.values_list("pk", flat=True))
+    Member.objects.filter(pk=stranger.pk).update(host_organisation=None)
+    assert stranger.pk not in set(restrict(Member.objects.all(), city.office).values_list("pk", flat=True))
