@@ -70,6 +70,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "id_number": services.reveal_id_number(member) if selectors.may_see_identity(request.user, member) else "",
         "can_change": can_at_path(request.user, Action.CHANGE, member.org_path),
         "transfers": member.transfers.select_related("from_organisation", "to_organisation"),
+        # A member sees their own transfers listed, but a transfer's page belongs to the two sides' offices.
+        "openable_transfers": set(
+            selectors.visible_transfers(request.user).filter(member=member).values_list("pk", flat=True)
+        ),
         "history": selectors.member_history(member)[:50],
     }
     return render(request, "members/detail.html", context)

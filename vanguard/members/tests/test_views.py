@@ -158,3 +158,14 @@ def test_out_of_scope_page_is_a_friendly_404(client, city):
     response = client.get(reverse("members:detail", args=[city.member_b.pk]))
     assert response.status_code == 404
     assert 'href="/"' in response.content.decode() and "李乙" not in response.content.decode()
+
+
+def test_a_member_sees_their_transfer_without_a_link_they_cannot_open(client, city):
+    transfer = services.start_transfer(member=city.member_a, to_organisation=city.branch_b, actor=city.secretary_a)
+    login(client, city.member_user_a)
+    page = client.get(reverse("members:detail", args=[city.member_a.pk])).content.decode()
+    assert city.branch_b.name in page
+    assert reverse("members:transfer_detail", args=[transfer.pk]) not in page
+    login(client, city.secretary_a)
+    page = client.get(reverse("members:detail", args=[city.member_a.pk])).content.decode()
+    assert reverse("members:transfer_detail", args=[transfer.pk]) in page
