@@ -65,11 +65,6 @@ def event_label(code: str) -> Any:
     return _EVENTS.get(code, code)
 
 
-def event_types() -> dict[str, Any]:
-    _discover()
-    return dict(_EVENTS)
-
-
 @dataclass(frozen=True)
 class Draft:
     """An entry before it is chained: what `record_many` takes."""
