@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "vanguard.orgs",
     "vanguard.members",
     "vanguard.rosters",
+    "vanguard.meetings",
+    "vanguard.campaigns",
 ]
 
 MIDDLEWARE = [

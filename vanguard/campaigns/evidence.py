@@ -1,0 +1,87 @@
+"""The registry of evidence kinds: what may prove a campaign step, and how each is entered, checked and shown.
+
+Campaigns ships a document upload, a number, a checklist and a meeting
+record; later apps (opinions, appraisal, study) register their own kinds in
+their `AppConfig.ready()` with `register(EvidenceKind(...))`, and templates
+name them by key.  A template's step lists its kinds with options::
+
+    evidence:
+      - kind: meeting
+        meeting_kind: mobilisation
+      - kind: document
+        optional: true
+
+`options` declares which keys a template may give (besides `kind` and
+`optional`); `check_options` says what is wrong with their values, so a bad
+template is refused when it is loaded, not when a secretary records the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+
+# Keys every kind accepts in a template.
+COMMON_OPTIONS = frozenset({"kind", "optional", "label"})
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    key: str
+    label: Any
+    # form_class(data, files, *, unit, options, prefix): the fields for one piece of this kind.
+    form_class: type[forms.Form]
+    # save(evidence, cleaned_data, *, unit, actor): fill `evidence.data` / `.file` / `.object_id` (evidence unsaved).
+    save: Callable[..., None]
+    # describe(evidence) -> str: one line for lists and the audit trail.
+    describe: Callable[[Any], str]
+    # The template that shows one piece in full (context: `evidence`).
+    template: str = "campaigns/evidence/_generic.html"
+    options: frozenset[str] = field(default_factory=frozenset)
+    # check_options(options) -> [problem, ...]: translated messages about the values a template gave.
+    check_options: Callable[[dict], list[str]] | None = None
+
+
+_kinds: dict[str, EvidenceKind] = {}
+
+
+def register(kind: EvidenceKind) -> None:
+    _kinds[kind.key] = kind
+
+
+def get(key: str) -> EvidenceKind:
+    try:
+        return _kinds[key]
+    except KeyError:
+        raise LookupError(f"no evidence kind {key!r}") from None
+
+
+def keys() -> list[str]:
+    return sorted(_kinds)
+
+
+def option_problems(spec: dict) -> list[tuple[str, str]]:
+    """(key, message) for each thing wrong with one evidence entry of a template; empty when it is fine."""
+    from django.utils.translation import gettext as _
+
+    key = spec.get("kind")
+    if key not in _kinds:
+        return [
+            (
+                "kind",
+                _("Unknown evidence kind “%(kind)s”; known kinds: %(known)s.")
+                % {"kind": key, "known": ", ".join(keys())},
+            )
+        ]
+    kind = _kinds[key]
+    problems = [
+        (name, _("Unknown option “%(option)s” for evidence kind “%(kind)s”.") % {"option": name, "kind": key})
+        for name in spec
+        if name not in COMMON_OPTIONS and name not in kind.options
+    ]
+    if kind.check_options is not None:
+        problems += [("", message) for message in kind.check_options(spec)]
+    return problems
