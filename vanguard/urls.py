@@ -29,6 +29,8 @@ urlpatterns = [
     path("orgs/", include("vanguard.orgs.urls")),
     path("members/", include("vanguard.members.urls")),
     path("rosters/", include("vanguard.rosters.urls")),
+    path("meetings/", include("vanguard.meetings.urls")),
+    path("campaigns/", include("vanguard.campaigns.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
