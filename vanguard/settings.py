@@ -161,6 +161,11 @@ STATIC_ROOT = Path(os.environ.get("VANGUARD_STATIC_ROOT", BASE_DIR / "staticfile
 STATICFILES_DIRS = [BASE_DIR / "vanguard" / "static"]
 # Uploaded rosters and generated exports; a Celery worker on another machine must see the same directory.
 DATA_DIR = Path(os.environ.get("VANGUARD_DATA_DIR", BASE_DIR / "var"))
+# Meeting files and evidence, through Django's storage. Never served from MEDIA_URL: the apps' download views
+# check who may see the meeting or step first, so no web server may map this directory.
+MEDIA_ROOT = Path(os.environ.get("VANGUARD_MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_URL = "media/"
+VANGUARD_UPLOAD_MAX_MB = int(os.environ.get("VANGUARD_UPLOAD_MAX_MB", "20"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
