@@ -7,7 +7,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # What lower apps must know of campaigns, registered here so that they never import it.
-        from vanguard.campaigns import models
+        from vanguard.campaigns import events, models, tallies, workflows  # noqa: F401  (events and PHASE declare)
         from vanguard.orgs import hooks
 
         for model in (
@@ -19,3 +19,4 @@ class CampaignsConfig(AppConfig):
             models.Briefing,
         ):
             hooks.register_path_copy(model, "org_path")
+        hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="campaigns.tallies.on_subtree_moved")
