@@ -22,7 +22,14 @@ from vanguard.core.access import Action
 
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
-    Role.ADMIN: {Action.VIEW, Action.CHANGE, Action.VIEW_IDENTITY, Action.REORGANISE, Action.UNLOCK_SIGN_IN},
+    Role.ADMIN: {
+        Action.VIEW,
+        Action.CHANGE,
+        Action.VIEW_IDENTITY,
+        Action.REORGANISE,
+        Action.UNLOCK_SIGN_IN,
+        Action.RUN_CAMPAIGNS,
+    },
     Role.SECRETARY: {Action.VIEW, Action.CHANGE},
     Role.SUPERVISOR: {Action.VIEW},
     Role.MEMBER: set(),

@@ -24,6 +24,7 @@ class Action(StrEnum):
     VIEW_IDENTITY = "view_identity"  # the full ID number
     REORGANISE = "reorganise"
     UNLOCK_SIGN_IN = "unlock_sign_in"  # lift a sign-in lockout of the users in the subtree
+    RUN_CAMPAIGNS = "run_campaigns"  # the campaign office: start, shape and launch campaigns for the subtree
 
 
 @dataclass(frozen=True)
