@@ -20,3 +20,8 @@ class CampaignsConfig(AppConfig):
         ):
             hooks.register_path_copy(model, "org_path")
         hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="campaigns.tallies.on_subtree_moved")
+
+        from vanguard.campaigns import views
+        from vanguard.core.views import register_home
+
+        register_home(views.home)

@@ -80,6 +80,13 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def scope_own_q(cls, user) -> models.Q | None:
+        """A campaign is seen by everyone whose scope holds one of its units, not only by the office that runs it."""
+        from vanguard.accounts.scoping import restrict
+
+        return models.Q(pk__in=restrict(Unit.objects.all(), user).values("campaign_id"))
+
 
 class Acceptance(models.TextChoices):
     NONE = "none", _("No acceptance")
@@ -231,7 +238,10 @@ class Unit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "organisation"], name="unit_once_per_campaign"),
         ]
-        indexes = [models.Index(fields=["campaign", "org_path"], name="unit_campaign_path")]
+        indexes = [
+            models.Index(fields=["campaign", "org_path"], name="unit_campaign_path"),
+            models.Index(fields=["org_path"], name="unit_path"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} · {self.campaign}"

@@ -30,12 +30,8 @@ from vanguard.orgs.models import Organisation
 
 
 def campaigns_for(user, action: Action = Action.VIEW) -> QuerySet[Campaign]:
-    """Campaigns the user may see: those of an organisation in their scope, and those covering where they work."""
-    own = restrict(Campaign.objects.all(), user, action)
-    if action != Action.VIEW or user.is_superuser:
-        return own
-    covering = Campaign.objects.filter(units__in=restrict(Unit.objects.all(), user, action))
-    return (own | covering).distinct()
+    """Campaigns run by an organisation in the user's scope, or with a unit in it (Campaign.scope_own_q)."""
+    return restrict(Campaign.objects.all(), user, action)
 
 
 def units_for(user, campaign: Campaign, action: Action = Action.VIEW) -> QuerySet[Unit]:

@@ -64,8 +64,7 @@ def create_campaign(
     is_pilot: bool = False,
 ) -> Campaign:
     """A draft campaign for `organisation`'s subtree, its shape copied from the template, every unit in a batch."""
-    if actor is not None and not can_at_path(actor, Action.CHANGE, organisation.path):
-        raise ValidationError(_("You may not start a campaign for this organisation."), code="forbidden")
+    _require_office(actor, organisation.path)
     definition = template.definition
     campaign = Campaign.objects.create(
         template=template,
@@ -248,6 +247,7 @@ def _write_units(campaign: Campaign, plan: BatchPlan) -> None:
 def assign_batches(*, campaign: Campaign, overrides: Mapping[int, int], actor) -> BatchPlan:
     """Save the batches of a draft campaign's units: the rules with these overrides (organisation pk -> batch pk)."""
     campaign = _locked_draft(campaign)
+    _require_office(actor, campaign.org_path)
     batch_ids = set(campaign.batches.values_list("pk", flat=True))
     if set(overrides.values()) - batch_ids:
         raise ValidationError(_("Choose a batch of this campaign."), code="invalid_batch")
@@ -274,6 +274,7 @@ def assign_batches(*, campaign: Campaign, overrides: Mapping[int, int], actor) -
 def set_batch_start(*, batch: Batch, starts_on: datetime.date, actor) -> Batch:
     """Move a draft batch: its phase windows keep their lengths and gaps."""
     campaign = _locked_draft(batch.campaign)
+    _require_office(actor, campaign.org_path)
     shift = starts_on - batch.starts_on
     old = batch.starts_on
     batch.starts_on = starts_on
@@ -296,6 +297,7 @@ def set_batch_start(*, batch: Batch, starts_on: datetime.date, actor) -> Batch:
 @transaction.atomic
 def set_pilots(*, campaign: Campaign, organisations: Iterable[Organisation], actor) -> int:
     """Mark exactly these organisations' units as pilot units (试点); returns how many are marked."""
+    _require_office(actor, campaign.org_path)
     if campaign.status == CampaignStatus.CLOSED:
         raise ValidationError(_("The campaign is closed."), code="closed")
     pks = {o.pk for o in organisations}
@@ -325,8 +327,7 @@ def set_pilots(*, campaign: Campaign, organisations: Iterable[Organisation], act
 def launch(*, campaign: Campaign, actor) -> Campaign:
     """The draft starts: units begin their batch's first phase, the roll-ups are counted."""
     campaign = _locked_draft(campaign)
-    if actor is not None and not can_at_path(actor, Action.CHANGE, campaign.org_path):
-        raise ValidationError(_("You may not launch this campaign."), code="forbidden")
+    _require_office(actor, campaign.org_path)
     campaign.status = CampaignStatus.RUNNING
     campaign.launched_at = timezone.now()
     campaign.save(update_fields=["status", "launched_at"])
@@ -339,6 +340,12 @@ def launch(*, campaign: Campaign, actor) -> Campaign:
         changes={"status": [CampaignStatus.DRAFT, CampaignStatus.RUNNING]},
     )
     return campaign
+
+
+def _require_office(actor, path: str) -> None:
+    """Campaigns are shaped by the campaign office over the subtree (actor None: the system, the demo)."""
+    if actor is not None and not can_at_path(actor, Action.RUN_CAMPAIGNS, path):
+        raise ValidationError(_("Only the campaign office over this organisation may do this."), code="forbidden")
 
 
 def _locked_draft(campaign: Campaign) -> Campaign:

@@ -1,7 +1,16 @@
 """Campaign pages under /campaigns/; the public briefings page is under /public/ (vanguard.urls)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from vanguard.campaigns import views
 
 app_name = "campaigns"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("<id:pk>/", views.campaign_detail, name="detail"),
+    path("units/<id:pk>/", views.unit_detail, name="unit"),
+    path("units/<id:pk>/decide/", views.unit_decide, name="unit_decide"),
+    path("units/<id:pk>/record/", views.record_step, name="record_step"),
+]

@@ -105,12 +105,27 @@ def form_action(
     return render(request, template, {**(context(obj) if context else {}), "form": form})
 
 
+# Apps above core offer a home page of their own (campaigns: the work due); the first that answers is shown.
+_home_pages: list[Callable[[HttpRequest], HttpResponse | None]] = []
+
+
+def register_home(page: Callable[[HttpRequest], HttpResponse | None]) -> None:
+    """`page(request)` returns the signed-in user's home page, or None to leave it to the next (or the default)."""
+    if page not in _home_pages:
+        _home_pages.append(page)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where signing in lands: the organisation tree, or for a member without a role over their branch, their record.
+    """Where signing in lands: a registered home page (the campaign work due), else the organisation tree, or for a
+    member without a role over their branch, their record.
 
     A member's tree is their one branch, whose page offers them nothing; their own record is what they came for.
     """
+    for page in _home_pages:
+        response = page(request)
+        if response is not None:
+            return response
     user = request.user
     member = getattr(user, "member", None)  # the account's own member record (accounts.User.member), if any
     if member is not None and not user.is_superuser and not can_at_path(user, Action.VIEW, member.org_path):

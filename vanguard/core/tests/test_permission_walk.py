@@ -8,9 +8,12 @@ for pages, `queryset` for API viewsets) or this test fails and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.module_loading import module_has_submodule
 
 from conftest import PASSWORD, make_user
 from vanguard.accounts.models import Role
@@ -68,7 +71,15 @@ def sibling_objects(city):
 
     move = move_organisation(organisation=branch_b2, new_parent=city.branch_b, effective_on=city.member_b.joined_on)
     job = Job.objects.create(kind="members.import", created_by=city.secretary_b, organisation=city.district_b)
-    return {Organisation: city.branch_b, Member: city.member_b, Transfer: transfer, Reorganisation: move, Job: job}
+    objects = {Organisation: city.branch_b, Member: city.member_b, Transfer: transfer, Reorganisation: move, Job: job}
+    # Apps above core add theirs: `vanguard/<app>/tests/siblings.py` defines `sibling_objects(city) -> {Model: obj}`,
+    # each object inside district B (core never imports them; the walk finds them by app).
+    for config in apps.get_app_configs():
+        if config.name.startswith("vanguard.") and module_has_submodule(config.module, "tests"):
+            tests = import_module(f"{config.name}.tests")
+            if module_has_submodule(tests, "siblings"):
+                objects.update(import_module(f"{config.name}.tests.siblings").sibling_objects(city))
+    return objects
 
 
 ROUTES = walk(get_resolver().url_patterns)

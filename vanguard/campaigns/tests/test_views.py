@@ -1,0 +1,147 @@
+"""The campaign pages as their users meet them: the office drafts and launches, a branch records and asks, the
+organisation above decides, everyone's home page shows the work due."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from vanguard.campaigns.models import Campaign, StepRecord, Unit, UnitState
+from vanguard.campaigns.tests.test_services import record, running, template, unit_of  # noqa: F401  (fixtures)
+
+
+def test_the_office_drafts_previews_overrides_and_launches(client, city, template, today):  # noqa: F811
+    client.force_login(city.office)
+    response = client.post(
+        reverse("campaigns:create"),
+        {
+            "template": template.pk,
+            "organisation": city.root.pk,
+            "name": "保持共产党员先进性教育活动",
+            "theme": "做风正心齐表率",
+            "starts_on": today.isoformat(),
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and response.url == reverse("campaigns:detail", args=[campaign.pk])
+    detail = reverse("campaigns:detail", args=[campaign.pk])
+    page = client.get(detail)
+    assert page.status_code == 200 and "第一批" in page.content.decode()
+    # A preview shows the counts after the change and saves nothing.
+    third = campaign.batches.get(key="third")
+    preview = client.post(detail, {"action": "preview", "lines": f"{city.district_b.code} 3"})
+    assert preview.status_code == 200
+    assert preview.context["preview"][2] == (third, 2)
+    assert not Unit.objects.filter(batch=third).exists()
+    # A bad line is named.
+    bad = client.post(detail, {"action": "preview", "lines": f"{city.district_b.code} 3\n999 1"})
+    assert bad.status_code == 400 and "999" in bad.content.decode()
+    client.post(detail, {"action": "assign", "lines": f"{city.district_b.code} third"})
+    assert Unit.objects.filter(batch=third).count() == 2
+    client.post(detail, {"action": "pilots", "codes": city.branch_a.code})
+    assert Unit.objects.get(campaign=campaign, organisation=city.branch_a).is_pilot
+    client.post(detail, {"action": "launch"})
+    assert Campaign.objects.get().status == "running"
+
+
+def test_only_the_office_creates_and_changes_campaigns(client, city, template, running):  # noqa: F811
+    client.force_login(city.secretary_a)
+    assert client.get(reverse("campaigns:create")).status_code == 404
+    assert client.post(reverse("campaigns:detail", args=[running.pk]), {"action": "pilots"}).status_code == 404
+    # The district's secretary still sees the campaign that covers the district.
+    assert client.get(reverse("campaigns:detail", args=[running.pk])).status_code == 200
+    assert running.name in client.get(reverse("campaigns:list")).content.decode()
+
+
+def test_a_branch_records_asks_and_is_returned_then_accepted(client, city, running):  # noqa: F811
+    unit = unit_of(running, city.branch_a)
+    page = reverse("campaigns:unit", args=[unit.pk])
+    client.force_login(city.branch_secretary_a)
+    body = client.get(page).content.decode()
+    assert "动员大会" in body and "领导讲党课" not in body  # the leaders' step is not a branch's
+    mobilise = running.phases.get(key="study").steps.get(key="mobilise")
+    form = client.get(reverse("campaigns:record_step", args=[unit.pk]) + f"?step={mobilise.pk}")
+    assert form.status_code == 200
+    done = client.post(
+        reverse("campaigns:record_step", args=[unit.pk]) + f"?step={mobilise.pk}", {"note": "全体党员参加"}
+    )
+    assert done.status_code == 302
+    assert StepRecord.objects.get(unit=unit, step=mobilise).note == "全体党员参加"
+    # Asking too early is refused with the missing step named, on the page.
+    client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "ask"})
+    assert "支部学习" in client.get(page).content.decode()
+    branch_study = running.phases.get(key="study").steps.get(key="branch-study")
+    client.post(reverse("campaigns:record_step", args=[unit.pk]) + f"?step={branch_study.pk}", {"note": ""})
+    client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "ask"})
+    assert unit_of(running, city.branch_a).state == UnitState.AWAITING
+    # The district above sees it waiting on its home page and returns it with reasons.
+    client.force_login(city.secretary_a)
+    home = client.get("/")
+    assert home.status_code == 200 and "甲一支部" in home.content.decode()
+    client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "return", "reasons": "记录不全"})
+    assert unit_of(running, city.branch_a).state == UnitState.RETURNED
+    client.force_login(city.branch_secretary_a)
+    assert "记录不全" in client.get(page).content.decode()
+    client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "ask"})
+    client.force_login(city.secretary_a)
+    client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "accept", "reasons": ""})
+    assert unit_of(running, city.branch_a).phase.key == "appraisal"
+
+
+def test_a_sibling_cannot_record_or_see_another_units_page(client, city, running):  # noqa: F811
+    unit = unit_of(running, city.branch_a)
+    mobilise = running.phases.get(key="study").steps.get(key="mobilise")
+    client.force_login(city.secretary_b)
+    assert client.get(reverse("campaigns:unit", args=[unit.pk])).status_code == 404
+    assert client.post(reverse("campaigns:record_step", args=[unit.pk]) + f"?step={mobilise.pk}").status_code == 404
+    assert client.post(reverse("campaigns:unit_decide", args=[unit.pk]), {"action": "ask"}).status_code == 404
+    assert not StepRecord.objects.exists()
+
+
+def test_home_shows_a_secretary_the_steps_due_and_late(client, city, template):  # noqa: F811
+    from vanguard.campaigns import services
+
+    campaign = services.create_campaign(
+        template=template,
+        organisation=city.root,
+        name="活动",
+        starts_on=datetime.date.today() - datetime.timedelta(days=10),
+        actor=city.office,
+    )
+    services.assign_batches(
+        campaign=campaign, overrides={city.root.pk: campaign.batches.get(key="first").pk}, actor=city.office
+    )
+    services.launch(campaign=campaign, actor=city.office)
+    client.force_login(city.branch_secretary_a)
+    body = client.get("/").content.decode()
+    # 动员大会 was due on day 7; it is day 11.
+    assert "动员大会" in body and "支部学习" in body
+    late_line = body[body.index("error") :]
+    assert "动员大会" in late_line
+
+
+def test_a_member_sees_what_is_asked_of_members(client, city, template, today):  # noqa: F811
+    from vanguard.campaigns.tests.test_services import DEFINITION
+
+    definition = {**DEFINITION, "key": "members"}
+    definition["phases"] = [dict(DEFINITION["phases"][0])]
+    definition["phases"][0]["steps"] = [
+        {"key": "self-analysis", "name": "党性分析材料", "by": "members", "required": True, "evidence": []}
+    ]
+    definition["batches"] = [{**DEFINITION["batches"][0], "schedule": [DEFINITION["batches"][0]["schedule"][0]]}]
+    from vanguard.campaigns import services
+    from vanguard.campaigns.models import CampaignTemplate
+
+    tpl = CampaignTemplate.objects.create(key="members", name="m", definition=definition, source="", digest="m")
+    campaign = services.create_campaign(template=tpl, organisation=city.root, name="活动", starts_on=today, actor=None)
+    services.launch(campaign=campaign, actor=None)
+    client.force_login(city.member_user_a)
+    body = client.get("/").content.decode()
+    assert "党性分析材料" in body
+
+
+@pytest.mark.parametrize("name", ["campaigns:list"])
+def test_lists_need_sign_in(client, name):
+    assert client.get(reverse(name)).status_code == 302
