@@ -19,6 +19,9 @@ class CampaignsConfig(AppConfig):
             models.Briefing,
         ):
             hooks.register_path_copy(model, "org_path")
+        from vanguard.campaigns import panels
+
+        hooks.register_page_sections(panels.organisation_sections)
         hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="campaigns.tallies.on_subtree_moved")
 
         from vanguard.campaigns import views

@@ -145,3 +145,10 @@ def test_a_member_sees_what_is_asked_of_members(client, city, template, today): 
 @pytest.mark.parametrize("name", ["campaigns:list"])
 def test_lists_need_sign_in(client, name):
     assert client.get(reverse(name)).status_code == 302
+
+
+def test_the_organisation_page_shows_where_it_stands(client, city, running):  # noqa: F811
+    client.force_login(city.branch_secretary_a)
+    body = client.get(reverse("orgs:detail", args=[city.branch_a.pk])).content.decode()
+    unit = unit_of(running, city.branch_a)
+    assert reverse("campaigns:unit", args=[unit.pk]) in body and "学习动员" in body
