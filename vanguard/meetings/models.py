@@ -60,7 +60,7 @@ class Attendance(models.Model):
     absence_reason = models.CharField(_("reason for absence"), max_length=200, blank=True)
     made_up_on = models.DateField(_("made up on"), null=True, blank=True)
 
-    scope_fields = ("meeting__org_path",)
+    scope_fields = ("meeting__organisation__path",)
 
     class Meta:
         verbose_name = _("attendance")
@@ -77,7 +77,7 @@ class MeetingFile(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"), default=0)
 
-    scope_fields = ("meeting__org_path",)
+    scope_fields = ("meeting__organisation__path",)
 
     class Meta:
         verbose_name = _("meeting file")

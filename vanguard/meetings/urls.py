@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
+from vanguard.meetings import views
 
 app_name = "meetings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("of/<id:pk>/", views.meeting_list, name="list"),
+    path("new-in/<id:pk>/", views.create, name="create"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/edit/", views.edit, name="edit"),
+    path("<id:pk>/files/", views.add_files, name="add_files"),
+    path("files/<id:pk>/", views.download, name="download"),
+]
