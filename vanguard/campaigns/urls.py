@@ -14,3 +14,7 @@ urlpatterns: list = [
     path("units/<id:pk>/decide/", views.unit_decide, name="unit_decide"),
     path("units/<id:pk>/record/", views.record_step, name="record_step"),
 ]
+
+from vanguard.campaigns import evidence_views  # noqa: E402
+
+urlpatterns += evidence_views.urlpatterns

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from vanguard.campaigns import services
-from vanguard.campaigns.models import Campaign, CampaignTemplate, Unit
+from vanguard.campaigns.models import Campaign, CampaignTemplate, Evidence, StepRecord, Unit
 from vanguard.campaigns.tests.test_services import DEFINITION
 
 
@@ -21,4 +21,9 @@ def sibling_objects(city) -> dict:
         actor=None,
     )
     services.launch(campaign=campaign, actor=None)
-    return {Campaign: campaign, Unit: Unit.objects.get(campaign=campaign, organisation=city.branch_b)}
+    unit = Unit.objects.get(campaign=campaign, organisation=city.branch_b)
+    # A document of a step the sibling branch recorded: its file route must answer 404 (campaigns.evidence_views).
+    step = unit.phase.steps.order_by("order").first()
+    record = StepRecord.objects.create(unit=unit, step=step)
+    piece = Evidence.objects.create(record=record, kind="document", file="evidence/b.pdf", data={"name": "乙.pdf"})
+    return {Evidence: piece, Campaign: campaign, Unit: unit}

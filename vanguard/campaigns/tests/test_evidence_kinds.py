@@ -239,3 +239,37 @@ def test_display_templates_render(key, city):
     assert f'data-testid="evidence-{key}"' in html
     generic = render_to_string("campaigns/evidence/_generic.html", {"evidence": piece})
     assert f'data-testid="evidence-{key}"' in generic
+
+
+def test_a_document_is_downloaded_only_within_scope(client, city):
+    from django.urls import reverse
+
+    from conftest import PASSWORD
+    from vanguard.campaigns import services as campaign_services
+    from vanguard.campaigns.models import CampaignTemplate, StepRecord, Unit
+    from vanguard.campaigns.tests.test_services import DEFINITION
+
+    template = CampaignTemplate.objects.create(key="doc", name="甲", definition=DEFINITION, source="", digest="doc")
+    campaign = campaign_services.create_campaign(
+        template=template,
+        organisation=city.district_a,
+        name="甲区活动",
+        starts_on=datetime.date.today() - datetime.timedelta(days=1),
+        actor=None,
+    )
+    campaign_services.launch(campaign=campaign, actor=None)
+    unit = Unit.objects.get(campaign=campaign, organisation=city.branch_a)
+    record = StepRecord.objects.create(unit=unit, step=unit.phase.steps.order_by("order").first())
+    upload = SimpleUploadedFile("方案.pdf", b"%PDF-1.7 plan")
+    bound = form("document", {}, {}, MultiValueDict({"e0-file": [upload]}), unit=unit)
+    assert bound.is_valid(), bound.errors
+    piece = saved("document", bound, unit)
+    piece.record = record
+    piece.save()
+    url = reverse("campaigns:evidence_file", args=[piece.pk])
+    assert client.login(username=city.branch_secretary_a.username, password=PASSWORD)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.7 plan"
+    assert "attachment" in response["Content-Disposition"]
+    assert client.login(username=city.secretary_b.username, password=PASSWORD)
+    assert client.get(url).status_code == 404
