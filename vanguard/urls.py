@@ -31,6 +31,8 @@ urlpatterns = [
     path("rosters/", include("vanguard.rosters.urls")),
     path("meetings/", include("vanguard.meetings.urls")),
     path("campaigns/", include("vanguard.campaigns.urls")),
+    # Pages anyone may open without signing in, on purpose (public briefings).
+    path("public/", include("vanguard.campaigns.public_urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -9,8 +9,10 @@ optionally `scope_change_fields` when fewer sides may change a row than may see 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.db import models
-from django.db.models import F, Func, Q, Subquery, Value
+from django.db.models import F, Func, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import In
 
@@ -37,6 +39,23 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
 
 _CACHE_ATTR = "_vanguard_scope_roots"
 
+Grants = Callable[[object], "models.QuerySet | Iterable[tuple[Action, str]]"]
+_grants: list[Grants] = []
+
+
+def register_grants(grants: Grants) -> Grants:
+    """Add roots to users' scopes beyond their roles (a supervision group's assigned units).
+
+    `grants(user)` returns (Action, path) pairs.  A queryset of such pairs
+    (`values_list(action, path)`) is folded into the statement that reads the
+    roles, so a registered source costs no query of its own; the pairs are
+    cached with the rest of the scope.  Apps above accounts register theirs in
+    `AppConfig.ready()`, so accounts never imports them.
+    """
+    if grants not in _grants:  # ready() may run twice in some test set-ups
+        _grants.append(grants)
+    return grants
+
 
 def scope_roots(user, action: Action = Action.VIEW) -> list[str] | None:
     """Paths of the subtrees where `user` may do `action`; None means everywhere."""
@@ -59,12 +78,27 @@ def _scope(user) -> tuple[dict[Action, list[str]], int]:
             .filter(user=user)
             .annotate(tops=Subquery(tops.annotate(n=Func(F("pk"), function="COUNT")).values("n")))
             .values_list("role", "organisation__path", "tops")
+            .order_by()
         )
+        pairs: list[tuple[Action, str]] = []
+        for grants in _grants:
+            granted = grants(user)
+            if isinstance(granted, models.QuerySet):
+                # Rows of a grant carry no count of top-level organisations: that NULL tells them from roles'.
+                no_tops = granted.annotate(_no_tops=Value(None, output_field=IntegerField()))
+                rows = rows.union(no_tops.values_list(*granted._fields, "_no_tops").order_by(), all=True)
+            else:
+                pairs.extend(granted)
         top_count = 0
         for role, path, tops_in_tree in rows:
+            if tops_in_tree is None:
+                pairs.append((Action(role), path))
+                continue
             top_count = tops_in_tree
             for granted in ROLE_ACTIONS.get(role, ()):
                 granted_paths.setdefault(granted, set()).add(path)
+        for granted, path in pairs:
+            granted_paths.setdefault(granted, set()).add(path)
         cache = ({action: tree.minimal_roots(paths) for action, paths in granted_paths.items()}, top_count)
         setattr(user, _CACHE_ATTR, cache)
     return cache

@@ -29,3 +29,9 @@ class CampaignsConfig(AppConfig):
         from vanguard.core.views import register_home
 
         register_home(views.home)
+
+        # Supervision and notices declare their audit events on import; a group's people see its units.
+        from vanguard.accounts import scoping
+        from vanguard.campaigns import notices, supervision  # noqa: F401
+
+        scoping.register_grants(supervision.scope_grants)

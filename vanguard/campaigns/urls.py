@@ -15,6 +15,10 @@ urlpatterns: list = [
     path("units/<id:pk>/record/", views.record_step, name="record_step"),
 ]
 
+from vanguard.campaigns import notice_views, supervision_views  # noqa: E402
+
+urlpatterns += supervision_views.urlpatterns + notice_views.urlpatterns
+
 from vanguard.campaigns import evidence_views  # noqa: E402
 
 urlpatterns += evidence_views.urlpatterns
