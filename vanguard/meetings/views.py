@@ -73,6 +73,8 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
             "search": search,
             "query": query,
             "candidates": found.get("candidates"),
+            # A branch lists its own members; searching is for committees, whose members sit in the branches below.
+            "show_search": query or organisation.children.exists() or found["candidates"].capped,
             "cap": selectors.CANDIDATE_CAP,
         },
     )

@@ -34,6 +34,7 @@ def test_record_a_meeting_through_the_page(client, city):
     url = reverse("meetings:create", args=[city.branch_a.pk])
     page = client.get(url)
     assert page.status_code == 200 and "张甲" in page.content.decode() and "王缺" in page.content.decode()
+    assert 'data-testid="member-search"' not in page.content.decode()  # a branch lists its own members
     response = client.post(
         url,
         {
@@ -69,7 +70,8 @@ def test_a_bad_post_shows_errors_and_saves_nothing(client, city):
 def test_committee_search_lists_subtree_members(client, city):
     login(client, city.secretary_a)
     url = reverse("meetings:create", args=[city.committee_a.pk])
-    assert "张甲" not in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "张甲" not in page and 'data-testid="member-search"' in page
     found = client.get(url, {"q": "张"})
     assert "张甲" in found.content.decode()
     response = client.post(
