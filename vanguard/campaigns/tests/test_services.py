@@ -402,3 +402,42 @@ def test_pilot_marks_move_tallies(running, city):
     progress, steps = tally_rows(running)
     tallies.rebuild(running)
     assert tally_rows(running) == (progress, steps)
+
+
+def test_acceptance_by_the_supervision_group_covering_the_unit(city, template, today):
+    """验收 by the 督导组 assigned to the unit or to a unit above it; without one, the organisation above decides."""
+    from vanguard.campaigns import supervision
+
+    definition = {**DEFINITION, "key": "supervised"}
+    definition["phases"] = [{**DEFINITION["phases"][0], "acceptance": "supervision"}, *DEFINITION["phases"][1:]]
+    supervised = CampaignTemplate.objects.create(
+        key="supervised", name="s", definition=definition, source="", digest="s"
+    )
+    campaign = new_campaign(city, supervised, today - datetime.timedelta(days=1))
+    services.assign_batches(
+        campaign=campaign, overrides={city.root.pk: campaign.batches.get(key="first").pk}, actor=city.office
+    )
+    services.launch(campaign=campaign, actor=city.office)
+    inspector = make_user("inspector")
+    group = supervision.create_group(campaign=campaign, name="第一督导组", kind="supervision", actor=city.office)
+    supervision.add_person(group=group, user=inspector, is_leader=True, actor=city.office)
+    supervision.assign_units(group=group, units=[unit_of(campaign, city.district_a)], actor=city.office)
+
+    branch = unit_of(campaign, city.branch_a)
+    finish_study(branch, city.branch_secretary_a)
+    services.ask_acceptance(unit=branch, actor=city.branch_secretary_a)
+    # A group covers the branch (through its district): the district office may not accept, the group may.
+    with pytest.raises(ValidationError):
+        services.decide_acceptance(unit=unit_of(campaign, city.branch_a), actor=city.secretary_a, accept=True)
+    services.decide_acceptance(unit=unit_of(campaign, city.branch_a), actor=inspector, accept=True)
+    assert unit_of(campaign, city.branch_a).phase.key == "appraisal"
+    assert AcceptanceRequest.objects.get(unit=branch).decided_by == inspector
+
+    # District B has no group: the organisation above accepts its branch, and the inspector may not.
+    other = unit_of(campaign, city.branch_b)
+    finish_study(other, city.secretary_b)
+    services.ask_acceptance(unit=other, actor=city.secretary_b)
+    with pytest.raises(ValidationError):
+        services.decide_acceptance(unit=unit_of(campaign, city.branch_b), actor=inspector, accept=True)
+    services.decide_acceptance(unit=unit_of(campaign, city.branch_b), actor=city.office, accept=True)
+    assert unit_of(campaign, city.branch_b).phase.key == "appraisal"
