@@ -22,3 +22,11 @@ urlpatterns += supervision_views.urlpatterns + notice_views.urlpatterns
 from vanguard.campaigns import evidence_views  # noqa: E402
 
 urlpatterns += evidence_views.urlpatterns
+
+from vanguard.campaigns import dashboard_views  # noqa: E402
+
+urlpatterns += dashboard_views.urlpatterns
+
+from vanguard.campaigns import template_views  # noqa: E402
+
+urlpatterns += template_views.urlpatterns
