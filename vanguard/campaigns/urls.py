@@ -26,7 +26,3 @@ urlpatterns += evidence_views.urlpatterns
 from vanguard.campaigns import dashboard_views  # noqa: E402
 
 urlpatterns += dashboard_views.urlpatterns
-
-from vanguard.campaigns import template_views  # noqa: E402
-
-urlpatterns += template_views.urlpatterns
