@@ -40,6 +40,8 @@ class EvidenceKind:
     describe: Callable[[Any], str]
     # The template that shows one piece in full (context: `evidence`).
     template: str = "campaigns/evidence/_generic.html"
+    # The template that lays out the form on the record-a-step page (context: `form`).
+    form_template: str = "campaigns/evidence/_form.html"
     options: frozenset[str] = field(default_factory=frozenset)
     # check_options(options) -> [problem, ...]: translated messages about the values a template gave.
     check_options: Callable[[dict], list[str]] | None = None

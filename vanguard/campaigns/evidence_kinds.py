@@ -344,6 +344,7 @@ register(
         save=save_meeting,
         describe=describe_meeting,
         template="campaigns/evidence/meeting.html",
+        form_template="campaigns/evidence/meeting_form.html",
         options=frozenset({"meeting_kind"}),
         check_options=check_meeting,
     )

@@ -119,6 +119,7 @@ def evidence_forms(step: Step, unit: Unit, data=None, files=None) -> list[tuple[
         form = kind.form_class(data, files, unit=unit, options=spec, prefix=f"e{index}")
         form.evidence_label = spec.get("label") or kind.label
         form.evidence_optional = bool(spec.get("optional"))
+        form.evidence_template = kind.form_template
         out.append((index, spec, form))
     return out
 

@@ -4,12 +4,13 @@ organisation above decides, everyone's home page shows the work due."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 
 from vanguard.campaigns.models import Campaign, StepRecord, Unit, UnitState
-from vanguard.campaigns.tests.test_services import record, running, template, unit_of  # noqa: F401  (fixtures)
+from vanguard.campaigns.tests.test_services import running, template, unit_of  # noqa: F401  (fixtures)
 
 
 def test_the_office_drafts_previews_overrides_and_launches(client, city, template, today):  # noqa: F811
@@ -152,3 +153,57 @@ def test_the_organisation_page_shows_where_it_stands(client, city, running):  # 
     body = client.get(reverse("orgs:detail", args=[city.branch_a.pk])).content.decode()
     unit = unit_of(running, city.branch_a)
     assert reverse("campaigns:unit", args=[unit.pk]) in body and "学习动员" in body
+
+
+def test_a_step_is_recorded_with_a_meeting_and_a_file(client, city, today, settings, tmp_path):
+    """The evidence forms come from the registry: a meeting record with an absentee, and a document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vanguard.campaigns import services
+    from vanguard.campaigns.models import CampaignTemplate, Evidence
+    from vanguard.campaigns.tests.test_services import DEFINITION
+    from vanguard.meetings.models import Attendance, Meeting
+
+    settings.MEDIA_ROOT = tmp_path
+    definition = {**DEFINITION, "key": "evidence"}
+    study = dict(DEFINITION["phases"][0])
+    study["steps"] = [
+        {
+            "key": "mobilise",
+            "name": "动员大会",
+            "by": "unit",
+            "required": True,
+            "evidence": [{"kind": "meeting", "meeting_kind": "mobilisation"}, {"kind": "document", "optional": True}],
+        }
+    ]
+    definition["phases"] = [study, *DEFINITION["phases"][1:]]
+    tpl = CampaignTemplate.objects.create(key="evidence", name="e", definition=definition, source="", digest="e")
+    campaign = services.create_campaign(template=tpl, organisation=city.root, name="活动", starts_on=today, actor=None)
+    first = campaign.batches.get(key="first")
+    services.assign_batches(campaign=campaign, overrides={city.root.pk: first.pk}, actor=None)
+    services.launch(campaign=campaign, actor=None)
+    unit = Unit.objects.get(campaign=campaign, organisation=city.branch_a)
+    step = campaign.phases.get(key="study").steps.get()
+    url = reverse("campaigns:record_step", args=[unit.pk]) + f"?step={step.pk}"
+    client.force_login(city.branch_secretary_a)
+    form = client.get(url)
+    assert form.status_code == 200 and city.member_a.name in form.content.decode()  # the attendance table
+    from vanguard.members.factories import MemberFactory
+
+    m = city.member_a.pk
+    present = MemberFactory(organisation=city.branch_a, name="王到")
+    fields = {"e0-title": "动员大会", "e0-held_on": today.isoformat(), "e0-place": "会议室"}
+    fields[f"e0-attendance_{present.pk}"] = "present"
+    # Absent without a reason: refused, nothing recorded, the reason asked for.
+    refused = client.post(url, {**fields, f"e0-attendance_{m}": "absent"})
+    assert refused.status_code == 400 and not StepRecord.objects.exists()
+    pdf = SimpleUploadedFile("动员讲话.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+    done = client.post(url, {**fields, f"e0-attendance_{m}": "absent", f"e0-reason_{m}": "出差", "e1-file": pdf})
+    assert done.status_code == 302, re.findall(r"class=\"errors?\">(.*?)</", done.content.decode(), re.S)
+    saved = StepRecord.objects.get(unit=unit, step=step)
+    assert sorted(Evidence.objects.filter(record=saved).values_list("kind", flat=True)) == ["document", "meeting"]
+    meeting = Meeting.objects.get(organisation=city.branch_a)
+    assert meeting.kind == "mobilisation"
+    assert Attendance.objects.get(meeting=meeting, member=city.member_a).absence_reason == "出差"
+    page = client.get(reverse("campaigns:unit", args=[unit.pk])).content.decode()
+    assert "动员大会" in page and "动员讲话.pdf" in page
