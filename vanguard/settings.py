@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components, so what a request must contain (a non-blank name) is declared exactly.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two models' fields are named "status": each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "vanguard.members.models.Status",
+        "CampaignStatusEnum": "vanguard.campaigns.models.CampaignStatus",
+    },
     # The error answers (400/401/403/404/415/429) of every operation, declared once (core/tests/test_api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from vanguard.campaigns.api.views import CampaignUnitViewSet, CampaignViewSet, StepRecordViewSet
 from vanguard.core import views as core_views
 from vanguard.members.api.views import MemberViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
@@ -16,6 +17,9 @@ from vanguard.orgs.api.views import OrganisationViewSet
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("members", MemberViewSet, basename="member")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("campaign-units", CampaignUnitViewSet, basename="campaign-unit")
+router.register("step-records", StepRecordViewSet, basename="step-record")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -57,6 +57,7 @@ def sibling_objects(city) -> dict:
     piece = Evidence.objects.create(record=record, kind="document", file="evidence/b.pdf", data={"name": "乙.pdf"})
     return {
         Evidence: piece,
+        StepRecord: record,  # the step-records API (campaigns.api)
         Campaign: campaign,
         Unit: unit,
         SupervisionGroup: group,
