@@ -7,8 +7,8 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # What lower apps must know of campaigns, registered here so that they never import it.
-        from vanguard.campaigns import events, models, tallies, workflows  # noqa: F401  (events and PHASE declare)
-        from vanguard.campaigns import evidence_kinds  # noqa: F401  (registers document, number, checklist, meeting)
+        # Imported for what they declare: audit events, the PHASE workflow, the evidence kinds shipped here.
+        from vanguard.campaigns import events, evidence_kinds, models, tallies, workflows  # noqa: F401
         from vanguard.orgs import hooks
 
         for model in (

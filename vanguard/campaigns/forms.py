@@ -124,6 +124,21 @@ def evidence_forms(step: Step, unit: Unit, data=None, files=None) -> list[tuple[
     return out
 
 
+def is_filled(form: forms.Form) -> bool:
+    """Whether the user gave anything in an optional evidence form: an uploaded file, or a field changed from its
+    initial value.  (Django's `has_changed` counts an empty file input as a change.)"""
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field, forms.FileField):
+            if any(getattr(upload, "size", 0) for upload in form.files.getlist(key)):
+                return True
+            continue
+        initial = form.get_initial_for_field(field, name)
+        if field.has_changed(initial, field.widget.value_from_datadict(form.data, form.files, key)):
+            return True
+    return False
+
+
 class DecisionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

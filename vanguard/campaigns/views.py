@@ -23,6 +23,7 @@ from vanguard.campaigns.forms import (
     PilotsForm,
     RecordStepForm,
     evidence_forms,
+    is_filled,
 )
 from vanguard.campaigns.models import Campaign, CampaignStatus, Step, Unit
 from vanguard.campaigns.workflows import offered
@@ -227,7 +228,7 @@ def record_step(request: HttpRequest, pk: int) -> HttpResponse:
     form = RecordStepForm(request.POST or None)
     pieces = evidence_forms(step, unit, request.POST or None, request.FILES or None)
     if request.method == "POST" and refusal is None:
-        filled = [(i, f) for i, _spec, f in pieces if not f.evidence_optional or f.has_changed()]
+        filled = [(i, f) for i, _spec, f in pieces if not f.evidence_optional or is_filled(f)]
         if form.is_valid() and all(f.is_valid() for _i, f in filled):
             try:
                 services.record_step(
