@@ -1,13 +1,15 @@
 """`make bench`: member counts and member lists on the seed-000 city, then a million-row roster import.
 
-    python bench/run.py [--only city|lists|import] [--scale city] [--members N] [--repeat N]
+    python bench/run.py [--only city|lists|campaigns|import] [--scale city] [--members N] [--repeat N]
                         [--import-rows N] [--import-seed N] [--strict] [--no-write]
 
 Step `city`: member counts on the seed-000 city, ORM against hand-written SQL,
 and the organisation page.  Step `lists` (bench/member_lists.py): the member
 list page and endpoint for every sort and filter, a deep page and name search,
 as a superuser, the whole city's office and a district secretary (section
-`member-lists`).  Step `import` (bench/import_roster.py): a
+`member-lists`).  Step `campaigns` (bench/campaign_progress.py): the
+campaign progress dashboard's data against a per-child ORM loop and one SQL
+query, the page, and recording one step (section `campaign-progress`).  Step `import` (bench/import_roster.py): a
 1,000,000-row member .xlsx imported into a fresh database, against reading the
 same file with python-calamine plus a raw COPY.
 
@@ -44,7 +46,9 @@ HAND_WRITTEN_SQL = (
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["city", "lists", "import"], help="run one step only (default: all, in turn)")
+    parser.add_argument(
+        "--only", choices=["city", "lists", "campaigns", "import"], help="run one step only (default: all, in turn)"
+    )
     parser.add_argument("--scale", choices=["city", "demo"], default="city", help="what to seed an empty database with")
     parser.add_argument("--members", type=int, default=1_500_000, help="members at --scale city (default 1,500,000)")
     parser.add_argument("--repeat", type=int, default=21, help="timed runs of each measurement (default 21)")
@@ -80,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_steps(args: argparse.Namespace, url: str, *, database: str) -> int:
     status = 0
-    if args.only in (None, "city", "lists"):
-        status = max(status, run(args, database=database, steps=[args.only] if args.only else ["city", "lists"]))
+    if args.only in (None, "city", "lists", "campaigns"):
+        steps = [args.only] if args.only else ["city", "lists", "campaigns"]
+        status = max(status, run(args, database=database, steps=steps))
     if args.only in (None, "import"):
         from bench import import_roster
 
@@ -140,7 +145,7 @@ def run(args: argparse.Namespace, *, database: str, steps: list[str]) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import city_counts, member_lists, report
+    from bench import campaign_progress, city_counts, member_lists, report
 
     if connection.vendor != "postgresql":
         print(f"bench: the database is {connection.vendor}, not PostgreSQL.", file=sys.stderr)
@@ -175,6 +180,14 @@ def run(args: argparse.Namespace, *, database: str, steps: list[str]) -> int:
                         seed_seconds=seed_seconds, vacuum_seconds=vacuum_seconds)  # fmt: skip
     if "lists" in steps:
         failed += _lists(args, member_lists, report, when=when, machine=machine, database=database)
+    if "campaigns" in steps:
+        seeded = (
+            f"Seeded now with `seed_demo --scale {args.scale} --members {args.members}` ({seed_seconds:.0f} s)."
+            if seed_seconds is not None
+            else os.environ.get("BENCH_SEEDED", "The database was seeded before the run.")
+        )
+        failed += _campaigns(args, campaign_progress, report, when=when, machine=machine, database=database,
+                             seeded=seeded)  # fmt: skip
     say("All targets met." if not failed else f"Targets missed: {'; '.join(failed)}")
     return 1 if failed and args.strict else 0
 
@@ -193,6 +206,27 @@ def _lists(args, member_lists, report, *, when, machine, database) -> list[str]:
     if not args.no_write:
         report.write_section(args.output, member_lists.SECTION, body)
         say(f"Wrote the {member_lists.SECTION} section of {args.output}")
+    return [name for name, ok in checks if not ok]
+
+
+def _campaigns(args, campaign_progress, report, *, when, machine, database, seeded) -> list[str]:
+    """Step `campaigns`: the progress dashboard's data, page and step recording (bench/campaign_progress.py)."""
+    repeat = min(args.repeat, 7)
+    warmup = min(args.warmup, 2)
+    try:
+        results = campaign_progress.measure(repeat=repeat, warmup=warmup, log=say)
+    except RuntimeError as exc:
+        say(f"campaigns: {exc}")
+        return ["campaigns: nothing measured"]
+    checks = campaign_progress.checks(results)
+    body = campaign_progress.markdown(
+        results, checks, when=when, machine=machine, database=database, command=_command(), repeat=repeat,
+        warmup=warmup, seeded=seeded,
+    )  # fmt: skip
+    print(body)
+    if not args.no_write:
+        report.write_section(args.output, campaign_progress.SECTION, body)
+        say(f"Wrote the {campaign_progress.SECTION} section of {args.output}")
     return [name for name, ok in checks if not ok]
 
 

@@ -68,7 +68,12 @@ def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
 
 def test_the_apps_steps_run_in_dependency_order():
     labels = [module.__name__ for module in demo.demo_modules()]
-    assert labels == ["vanguard.accounts.demo", "vanguard.orgs.demo", "vanguard.members.demo"]
+    assert labels == [
+        "vanguard.accounts.demo",
+        "vanguard.orgs.demo",
+        "vanguard.members.demo",
+        "vanguard.campaigns.demo",
+    ]
 
 
 def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
