@@ -155,6 +155,42 @@ def scope_q(model: type[models.Model], user, action: Action = Action.VIEW) -> Q 
     return query
 
 
+def scope_beyond_roots(
+    model: type[models.Model], user, action: Action = Action.VIEW
+) -> tuple[list[str] | None, Q | None]:
+    """The scope in two disjoint parts: the roots, and the rows in scope whose own path lies outside them.
+
+    A row is in scope when its own path (the model's one path field) lies under a
+    root, or when another side reaches it (a member hosted here, one's own
+    record). Counting the first part needs no row (kept tallies per subtree);
+    the second is the small set of rows returned here as a Q (None: no such rows
+    can exist). Roots None: everywhere, and nothing lies beyond.
+    """
+    fields = _fields(model, action)
+    own_path = [field for field in fields if "__" not in field]
+    if len(own_path) != 1:
+        raise ValueError(f"{model.__name__} has no single path field of its own")
+    roots = scope_roots(user, action)
+    if roots is None:
+        return None, None
+    if roots and _covers_whole_tree(user, action):
+        return roots, None
+    elsewhere, any_other = Q(pk__in=[]), False
+    for field in fields:
+        if "__" in field:
+            elsewhere |= _field_q(field, roots)
+            any_other = True
+    own = getattr(model, "scope_own_q", None)
+    if own is not None and action == Action.VIEW and getattr(user, "is_authenticated", False):
+        own_q = own(user)
+        if own_q is not None:
+            elsewhere |= own_q
+            any_other = True
+    if not any_other:
+        return roots, None
+    return roots, (elsewhere & ~tree.subtrees_q(own_path[0], roots) if roots else elsewhere)
+
+
 def _bounds_q(model: type[models.Model], field: str, roots: list[str], elsewhere: Q) -> Q:
     """A range on the row's own path that holds every row in scope: redundant, but an index condition.
 

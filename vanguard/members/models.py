@@ -91,12 +91,16 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["org_path", "category"], name="member_path_category"),
             models.Index(fields=["org_path", "status"], name="member_path_status"),
-            models.Index(fields=["org_path", "name"], name="member_path_name"),
-            models.Index(fields=["birth_date"], name="member_birth_date"),
-            # The list's city-wide sorts (superuser, campaign office) read these in order and stop after a page;
-            # `ordering=org_path` reads member_path_name.  The prefix index below cannot sort under a collation.
-            models.Index(fields=["name"], name="member_name_order"),
-            models.Index(fields=["joined_on"], name="member_joined_on"),
+            # The member list finds a page's ids first (core.pagination), from the index alone: each sort's
+            # index ends in the id.  On PostgreSQL member_list_order also carries the filtered and sorted
+            # columns (INCLUDE, added by migration 0009 only there), so a district's page under any sort or
+            # filter is one range read of this index and a sort of its ids, never of the rows.
+            models.Index(fields=["org_path", "name", "id"], name="member_list_order"),
+            # The list's city-wide sorts (superuser, campaign office) read these in order and stop after a page.
+            # The prefix index below cannot sort under a collation.
+            models.Index(fields=["birth_date", "id"], name="member_birth_date_id"),
+            models.Index(fields=["name", "id"], name="member_name_id"),
+            models.Index(fields=["joined_on", "id"], name="member_joined_on_id"),
             # Name search is a prefix match; byte-wise operators serve it and `=` under any collation
             # (PostgreSQL; other databases ignore opclasses).
             models.Index(fields=["name"], name="member_name_prefix", opclasses=["varchar_pattern_ops"]),

@@ -55,7 +55,7 @@ def test_a_secretary_still_sees_export_and_counts(client, city):
     assert 'data-testid="category-counts"' in html
     # The count's link leads to a list showing that many rows.
     listed = client.get(reverse("members:list"), {"organisation": city.branch_a.pk})
-    assert listed.context["page"].paginator.count == 1
+    assert listed.context["page"].count == 1
 
 
 def test_a_member_cannot_start_an_export_of_their_branch(client, city):
@@ -165,7 +165,7 @@ def test_a_bad_filter_shows_its_error_by_label_and_no_rows(client, city, param):
     response = client.get(reverse("members:list"), {param: value})
     html = response.content.decode()
     assert 'data-testid="filter-errors"' in html
-    assert city.member_a.name not in html and response.context["page"].paginator.count == 0
+    assert city.member_a.name not in html and response.context["page"].count == 0
     label = str(MemberFilter.base_filters[param].label)
     errors = html.split('data-testid="filter-errors"')[1].split("</ul>")[0]
     assert f"{label}:" in errors and f"{param}:" not in errors
