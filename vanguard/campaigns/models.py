@@ -102,7 +102,7 @@ class Phase(models.Model):
     days = models.PositiveSmallIntegerField(_("usual length in days"))
     acceptance = models.CharField(_("acceptance"), max_length=16, choices=Acceptance.choices, default=Acceptance.NONE)
 
-    scope_fields = ("campaign__org_path",)
+    scope_fields = ("campaign__organisation__path",)
 
     class Meta:
         verbose_name = _("phase")
@@ -141,7 +141,7 @@ class Step(models.Model):
     evidence = models.JSONField(_("evidence"), default=list)
     order = models.PositiveSmallIntegerField(_("order"))
 
-    scope_fields = ("phase__campaign__org_path",)
+    scope_fields = ("phase__campaign__organisation__path",)
 
     class Meta:
         verbose_name = _("step")
@@ -172,7 +172,7 @@ class Batch(models.Model):
     rules = models.JSONField(_("rules"), default=list)
     is_default = models.BooleanField(_("takes the organisations no rule places"), default=False)
 
-    scope_fields = ("campaign__org_path",)
+    scope_fields = ("campaign__organisation__path",)
 
     class Meta:
         verbose_name = _("batch")
@@ -192,7 +192,7 @@ class Window(models.Model):
     starts_on = models.DateField(_("start date"))
     ends_on = models.DateField(_("end date"))
 
-    scope_fields = ("batch__campaign__org_path",)
+    scope_fields = ("batch__campaign__organisation__path",)
 
     class Meta:
         verbose_name = _("phase window")
@@ -248,7 +248,11 @@ class Unit(models.Model):
 
 
 class StepRecord(models.Model):
-    """A unit has done a step: who recorded it, in which role, and the evidence that proves it."""
+    """A unit has done a step: who recorded it, in which role, and the evidence that proves it.
+
+    Rows reached through a relation scope by the organisation at its end (accounts.scoping looks the
+    organisations up in the path index and matches their keys).
+    """
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="records", verbose_name=_("unit"))
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="records", verbose_name=_("step"))
@@ -262,7 +266,7 @@ class StepRecord(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    scope_fields = ("unit__org_path",)
+    scope_fields = ("unit__organisation__path",)
 
     class Meta:
         verbose_name = _("step record")
@@ -289,7 +293,7 @@ class Evidence(models.Model):
     object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
-    scope_fields = ("record__unit__org_path",)
+    scope_fields = ("record__unit__organisation__path",)
 
     class Meta:
         verbose_name = _("evidence")
@@ -325,7 +329,7 @@ class AcceptanceRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    scope_fields = ("unit__org_path",)
+    scope_fields = ("unit__organisation__path",)
 
     class Meta:
         verbose_name = _("acceptance request")
@@ -418,7 +422,7 @@ class GroupMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supervision_groups")
     is_leader = models.BooleanField(_("group leader"), default=False)
 
-    scope_fields = ("group__org_path",)
+    scope_fields = ("group__sent_by__path",)
 
     class Meta:
         verbose_name = _("supervision group member")
@@ -452,7 +456,7 @@ class Visit(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    scope_fields = ("unit__org_path",)
+    scope_fields = ("unit__organisation__path",)
 
     class Meta:
         verbose_name = _("visit")
@@ -555,7 +559,7 @@ class Reminder(models.Model):
     sent_on = models.DateField(_("sent on"))
     emailed = models.BooleanField(_("e-mailed"), default=False)
 
-    scope_fields = ("unit__org_path",)
+    scope_fields = ("unit__organisation__path",)
 
     class Meta:
         verbose_name = _("reminder")
