@@ -26,3 +26,7 @@ urlpatterns += evidence_views.urlpatterns
 from vanguard.campaigns import dashboard_views  # noqa: E402
 
 urlpatterns += dashboard_views.urlpatterns
+
+from vanguard.campaigns import template_views  # noqa: E402
+
+urlpatterns += template_views.urlpatterns

@@ -56,6 +56,8 @@ def sibling_objects(city) -> dict:
     record = StepRecord.objects.create(unit=unit, step=step)
     piece = Evidence.objects.create(record=record, kind="document", file="evidence/b.pdf", data={"name": "乙.pdf"})
     return {
+        # Templates are shared, not in any subtree: their pages are for campaign offices only (template_views).
+        CampaignTemplate: template,
         Evidence: piece,
         StepRecord: record,  # the step-records API (campaigns.api)
         Campaign: campaign,
