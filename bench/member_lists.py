@@ -10,6 +10,7 @@ ANALYZE of their slowest statement.
 from __future__ import annotations
 
 import datetime
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -112,6 +113,7 @@ class Results:
     members: int
     districts: dict[str, int]  # members of each district measured
     cases: list[Case]
+    load: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))  # before, after
 
 
 def measure(*, repeat: int, warmup: int, log: Callable[[str], None]) -> Results:
@@ -131,6 +133,7 @@ def measure(*, repeat: int, warmup: int, log: Callable[[str], None]) -> Results:
         (f"secretary of {middle.name}", _user("bench-district-middle", Role.SECRETARY, middle), middle),
     ]
     cases: list[Case] = []
+    load_before = os.getloadavg()  # other engineers share the machine: the figures say how busy it was
     for role, user, within in users:
         client = Client(HTTP_HOST=_allowed_host())
         client.force_login(user)
@@ -149,9 +152,11 @@ def measure(*, repeat: int, warmup: int, log: Callable[[str], None]) -> Results:
             case.slowest_sql = max(statements, key=lambda s: s[2])
             log(f"  {case.median:7.1f} ms  {label}")
             cases.append(case)
+    load_after = os.getloadavg()
     for case in sorted(cases, key=lambda c: c.median, reverse=True)[:PLANS_SHOWN]:
         case.plan = _explain(*case.slowest_sql[:2])
     return Results(
+        load=(load_before, load_after),
         members=Member.objects.count(),
         districts={d.name: Member.objects.filter(tree.subtree_q("org_path", d.path)).count() for d in districts_seen},
         cases=cases,
@@ -185,7 +190,12 @@ def markdown(
         + " and ".join(f"{name} ({count:,} members)" for name, count in results.districts.items())
         + "."
         f" Server time of the whole request through Django's test client, median of {repeat} after {warmup}"
-        f" untimed; target ≤ {TARGET_MS:.0f} ms for every row.",
+        f" untimed; target ≤ {TARGET_MS:.0f} ms for every row. Load average (1/5/15 min) of the machine"
+        f" ({os.cpu_count()} cores, shared with other work) as the lists were measured: "
+        + " / ".join(f"{x:.2f}" for x in results.load[0])
+        + " before, "
+        + " / ".join(f"{x:.2f}" for x in results.load[1])
+        + " after.",
         "",
         "| request | " + " | ".join(roles) + " |",
         "|---|" + "---:|" * len(roles),

@@ -164,17 +164,16 @@ def scope_beyond_roots(
     root, or when another side reaches it (a member hosted here, one's own
     record). Counting the first part needs no row (kept tallies per subtree);
     the second is the small set of rows returned here as a Q (None: no such rows
-    can exist). Roots None: everywhere, and nothing lies beyond.
+    can exist). Roots None: everywhere (a superuser, or roots holding every
+    top-level organisation, as scope_q leaves unfiltered), nothing beyond.
     """
     fields = _fields(model, action)
     own_path = [field for field in fields if "__" not in field]
     if len(own_path) != 1:
         raise ValueError(f"{model.__name__} has no single path field of its own")
     roots = scope_roots(user, action)
-    if roots is None:
+    if roots is None or (roots and _covers_whole_tree(user, action)):
         return None, None
-    if roots and _covers_whole_tree(user, action):
-        return roots, None
     elsewhere, any_other = Q(pk__in=[]), False
     for field in fields:
         if "__" in field:

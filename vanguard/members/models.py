@@ -103,7 +103,10 @@ class Member(models.Model):
             models.Index(fields=["joined_on", "id"], name="member_joined_on_id"),
             # Name search is a prefix match; byte-wise operators serve it and `=` under any collation
             # (PostgreSQL; other databases ignore opclasses).
-            models.Index(fields=["name"], name="member_name_prefix", opclasses=["varchar_pattern_ops"]),
+            # With the id, a search's capped count (core.pagination) reads this index alone.
+            models.Index(
+                fields=["name", "id"], name="member_name_prefix_id", opclasses=["varchar_pattern_ops", "int8_ops"]
+            ),
             models.Index(
                 fields=["host_organisation"], name="member_hosted", condition=Q(host_organisation__isnull=False)
             ),
