@@ -39,7 +39,7 @@ from django.db import connection
 from django.utils import timezone
 
 from vanguard.accounts.scoping import Action, can_at_path
-from vanguard.campaigns import notices, services, supervision, tallies
+from vanguard.campaigns import blueprints, notices, services, supervision, tallies
 from vanguard.campaigns.models import (
     Acceptance,
     AcceptanceRequest,
@@ -81,9 +81,6 @@ RETURN_REASONS = [
 
 def seed(context: DemoContext, scale: Scale) -> None:
     template = shipped_template()
-    if template is None:
-        context.progress("campaign: no template loader yet, none seeded")
-        return
     city = context.organisations.get("city") or Organisation.objects.filter(parent__isnull=True).order_by("path")[0]
     today = timezone.localdate()
     if scale == "city":
@@ -108,12 +105,8 @@ def loaded() -> str:
     return "campaigns" if Campaign.objects.exists() else ""
 
 
-def shipped_template() -> CampaignTemplate | None:
+def shipped_template() -> CampaignTemplate:
     """The full campaign of DOMAIN §2 from `definitions/`, installed through the blueprints loader."""
-    try:
-        from vanguard.campaigns import blueprints
-    except ImportError:  # until the loader and its definitions land: no campaign in the demo
-        return None
     path = DEFINITIONS / TEMPLATE_FILE
     template, _written = blueprints.install(path.read_text(encoding="utf-8"), source_name=path.name)
     return template

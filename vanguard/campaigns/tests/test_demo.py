@@ -255,3 +255,16 @@ def test_seed_demo_runs_a_campaign_in_progress(template, media, monkeypatch):
         assert receipts.filter(read_at__isnull=False).exists() and receipts.filter(read_at__isnull=True).exists()
     assert set(Briefing.objects.values_list("visibility", flat=True)) == set(Visibility.values)
     assert demo.loaded() == "campaigns"
+
+
+def test_seed_demo_with_the_shipped_template(media):
+    call_command("seed_demo", "--scale", "demo", stdout=io.StringIO())
+    campaign = Campaign.objects.get()
+    assert campaign.template.key == "xianjinxing"
+    assert_every_kind_of_state(campaign)
+    # The demo logins' corner went through the services: its records carry evidence, meetings among them.
+    assert Evidence.objects.filter(record__unit__campaign=campaign, kind="meeting").exists()
+    assert StepRecord.objects.filter(unit__campaign=campaign, recorded_by__username="branch").exists()
+    kept = tally_rows(campaign)
+    tallies.rebuild(campaign)
+    assert tally_rows(campaign) == kept
