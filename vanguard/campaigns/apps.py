@@ -8,7 +8,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # What lower apps must know of campaigns, registered here so that they never import it.
         # Imported for what they declare: audit events, the PHASE workflow, the evidence kinds shipped here.
-        from vanguard.campaigns import events, evidence_kinds, models, tallies, workflows  # noqa: F401
+        from vanguard.campaigns import blueprints, events, evidence_kinds, models, tallies, workflows  # noqa: F401
         from vanguard.orgs import hooks
 
         for model in (

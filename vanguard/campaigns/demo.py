@@ -61,7 +61,7 @@ from vanguard.campaigns.models import (
     Visibility,
     Window,
 )
-from vanguard.campaigns.workflows import _responsible_for
+from vanguard.campaigns.workflows import responsible_for
 from vanguard.core import tree
 from vanguard.core.demo import DemoContext, Scale
 from vanguard.orgs.models import Kind, Organisation
@@ -232,7 +232,7 @@ def target_of(targets: list[Target], organisation_id: int) -> Target:
 
 
 def _class_steps(phase_steps: list[Step], unit_class: str) -> list[Step]:
-    responsible = _responsible_for(Unit(unit_class=unit_class))
+    responsible = responsible_for(Unit(unit_class=unit_class))
     return [s for s in phase_steps if s.responsible in responsible]
 
 

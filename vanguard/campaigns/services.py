@@ -253,13 +253,23 @@ def assign_batches(*, campaign: Campaign, overrides: Mapping[int, int], actor) -
         raise ValidationError(_("Choose a batch of this campaign."), code="invalid_batch")
     plan = plan_batches(campaign, overrides)
     first = _first_phases(campaign)
+    # Grouped by where the units go, so a city's reassignment is a few UPDATEs of many rows, not one per unit.
+    moves: dict[tuple[int, bool], list[int]] = {}
+    for pk, organisation_id, batch_id, by_hand in (
+        Unit.objects.filter(campaign=campaign)
+        .values_list("pk", "organisation_id", "batch_id", "batch_overridden")
+        .iterator(chunk_size=BULK)
+    ):
+        batch = plan.batch_of[organisation_id]
+        overridden = organisation_id in plan.overridden
+        if batch_id != batch or by_hand != overridden:
+            moves.setdefault((batch, overridden), []).append(pk)
     changed = 0
-    for unit in Unit.objects.filter(campaign=campaign).only("pk", "organisation_id", "batch_id", "batch_overridden"):
-        batch = plan.batch_of[unit.organisation_id]
-        by_hand = unit.organisation_id in plan.overridden
-        if unit.batch_id != batch or unit.batch_overridden != by_hand:
-            Unit.objects.filter(pk=unit.pk).update(batch_id=batch, batch_overridden=by_hand, phase_id=first[batch])
-            changed += 1
+    for (batch, overridden), pks in moves.items():
+        for start in range(0, len(pks), BULK):
+            changed += Unit.objects.filter(pk__in=pks[start : start + BULK]).update(
+                batch_id=batch, batch_overridden=overridden, phase_id=first[batch]
+            )
     audit.record(
         event=events.BATCHES_ASSIGNED,
         **acting_as(actor, campaign.org_path),

@@ -46,13 +46,13 @@ def above_side(user, unit: Unit) -> bool:
 def missing_required(unit: Unit) -> list[Step]:
     """The required steps of the unit's current phase it has not recorded."""
     return list(
-        Step.objects.filter(phase_id=unit.phase_id, required=True, responsible__in=_responsible_for(unit))
+        Step.objects.filter(phase_id=unit.phase_id, required=True, responsible__in=responsible_for(unit))
         .exclude(records__unit=unit)
         .order_by("order")
     )
 
 
-def _responsible_for(unit: Unit) -> list[str]:
+def responsible_for(unit: Unit) -> list[str]:
     from vanguard.campaigns.models import Responsible, UnitClass
 
     if unit.unit_class == UnitClass.BRANCH:

@@ -32,7 +32,7 @@ def export(client, campaign, organisation, capture) -> Job:
 def test_the_workbook_holds_the_table_in_the_printable_layout(
     client,
     city,
-    late,
+    late,  # noqa: F811
     immediate_jobs,
     django_capture_on_commit_callbacks,  # noqa: F811
 ):
@@ -78,7 +78,7 @@ def immediate_jobs_dir(job: Job):
 def test_only_whoever_may_start_and_download_gets_the_file(
     client,
     city,
-    late,
+    late,  # noqa: F811
     immediate_jobs,
     django_capture_on_commit_callbacks,  # noqa: F811
 ):
