@@ -217,6 +217,7 @@ class Work:
     campaign: Campaign
     units: list[Unit]  # units where the user holds a role themself (their own unit first)
     to_decide: list[Unit]  # units awaiting acceptance that this user may accept
+    supervised: list[Unit] = field(default_factory=list)  # units assigned to the user's supervision groups
 
 
 def work_for(user) -> list[Work]:
@@ -247,8 +248,14 @@ def work_for(user) -> list[Work]:
             .order_by("org_path")[:200]
         )
         decide = [u for u in waiting if acceptor_side(user, u)]
-        if own or decide:
-            out.append(Work(campaign, own, decide))
+        supervised = list(
+            Unit.objects.filter(campaign=campaign, supervision_groups__people__user=user)
+            .select_related("organisation", "phase")
+            .distinct()
+            .order_by("org_path")[:200]
+        )
+        if own or decide or supervised:
+            out.append(Work(campaign, own, decide, supervised))
     return out
 
 

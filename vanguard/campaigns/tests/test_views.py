@@ -207,3 +207,16 @@ def test_a_step_is_recorded_with_a_meeting_and_a_file(client, city, today, setti
     assert Attendance.objects.get(meeting=meeting, member=city.member_a).absence_reason == "出差"
     page = client.get(reverse("campaigns:unit", args=[unit.pk])).content.decode()
     assert "动员大会" in page and "动员讲话.pdf" in page
+
+
+def test_a_supervisors_home_lists_the_units_of_their_group(client, city, running):  # noqa: F811
+    from conftest import make_user
+    from vanguard.campaigns import supervision
+
+    inspector = make_user("inspector")
+    group = supervision.create_group(campaign=running, name="第一督导组", kind="supervision", actor=city.office)
+    supervision.add_person(group=group, user=inspector, is_leader=True, actor=city.office)
+    supervision.assign_units(group=group, units=[unit_of(running, city.committee_a)], actor=city.office)
+    client.force_login(inspector)
+    body = client.get("/").content.decode()
+    assert city.committee_a.name in body and city.district_b.name not in body
