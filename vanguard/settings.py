@@ -167,6 +167,18 @@ MEDIA_ROOT = Path(os.environ.get("VANGUARD_MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"
 VANGUARD_UPLOAD_MAX_MB = int(os.environ.get("VANGUARD_UPLOAD_MAX_MB", "20"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Reminders of overdue campaign steps go out by e-mail: SMTP in production, printed to the console in the demo.
+EMAIL_BACKEND = os.environ.get(
+    "VANGUARD_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEMO else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("VANGUARD_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("VANGUARD_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("VANGUARD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VANGUARD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("VANGUARD_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("VANGUARD_EMAIL_FROM", "vanguard@localhost")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = env_bool("VANGUARD_SECURE_COOKIES", not (DEMO or DEBUG))
