@@ -34,20 +34,24 @@ class BatchStartForm(forms.Form):
 def _organisations_by_code(campaign: Campaign, text: str) -> list[tuple[int, Organisation, str]]:
     """(line number, organisation, rest of the line) for each line `code [rest]`; errors name the line."""
     found, errors = [], []
-    units = Unit.objects.filter(campaign=campaign)
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        code, _sep, rest = line.partition(" ")
-        unit = units.filter(organisation__code=code).select_related("organisation").first()
-        if unit is None:
+    lines = [(n, *line.strip().partition(" ")[::2]) for n, line in enumerate(text.splitlines(), start=1)]
+    lines = [(n, code, rest) for n, code, rest in lines if code]
+    # One query for every code given, not one per line.
+    by_code = {
+        unit.organisation.code: unit.organisation
+        for unit in Unit.objects.filter(
+            campaign=campaign, organisation__code__in={code for _n, code, _rest in lines}
+        ).select_related("organisation")
+    }
+    for number, code, rest in lines:
+        organisation = by_code.get(code)
+        if organisation is None:
             errors.append(
                 _("Line %(line)d: no organisation of this campaign has the code “%(code)s”.")
                 % {"line": number, "code": code}
             )
             continue
-        found.append((number, unit.organisation, rest.strip()))
+        found.append((number, organisation, rest.strip()))
     if errors:
         raise forms.ValidationError(errors)
     return found

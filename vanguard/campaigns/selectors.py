@@ -136,9 +136,11 @@ def progress(campaign: Campaign, organisation: Organisation, *, today: datetime.
     windows = windows_of(campaign)
     batch_start: dict[int, datetime.date] = {}
     order_in_batch: dict[tuple[int, int], int] = {}
+    phases_seen: dict[int, int] = defaultdict(int)
     for (batch_id, phase_id), window in sorted(windows.items(), key=lambda item: item[1].starts_on):
         batch_start.setdefault(batch_id, window.starts_on)
-        order_in_batch[(batch_id, phase_id)] = len([k for k in order_in_batch if k[0] == batch_id])
+        order_in_batch[(batch_id, phase_id)] = phases_seen[batch_id]
+        phases_seen[batch_id] += 1
     required_by = defaultdict(int)  # (phase, class) -> required steps a unit of that class carries
     for step in steps:
         for unit_class in step.unit_classes:

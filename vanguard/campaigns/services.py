@@ -462,6 +462,13 @@ def _save_evidence(record: StepRecord, specs: list[dict], inputs: list[EvidenceI
     return pieces
 
 
+def batch_begins(batch: Batch) -> datetime.date | None:
+    """The batch's first day, read once per batch object (a unit's page asks for each of its steps)."""
+    if not hasattr(batch, "_begins"):
+        batch._begins = batch.windows.order_by("starts_on").values_list("starts_on", flat=True).first()
+    return batch._begins
+
+
 def step_refusal(unit: Unit, step: Step, actor) -> str | None:
     """Why `actor` may not record `step` for `unit` now, or None."""
     if actor is not None and not can_at_path(actor, Action.CHANGE, unit.org_path):
@@ -478,7 +485,7 @@ def step_refusal(unit: Unit, step: Step, actor) -> str | None:
     if unit.state in (UnitState.AWAITING, UnitState.FINISHED):
         return _("The phase is %(state)s; nothing can be recorded now.") % {"state": unit.get_state_display()}
     # Only the batch's beginning holds a unit back: a phase accepted early opens the next at once.
-    begins = unit.batch.windows.order_by("starts_on").values_list("starts_on", flat=True).first()
+    begins = batch_begins(unit.batch)
     if begins is not None and begins > timezone.localdate():
         return _("%(batch)s begins on %(date)s.") % {"date": begins, "batch": unit.batch}
     return None

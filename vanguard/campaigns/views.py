@@ -10,11 +10,10 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path, scope_roots
-from vanguard.campaigns import evidence, selectors, services
+from vanguard.campaigns import evidence, selectors, services, supervision
 from vanguard.campaigns.forms import (
     BatchStartForm,
     CampaignForm,
@@ -26,6 +25,7 @@ from vanguard.campaigns.forms import (
     is_filled,
 )
 from vanguard.campaigns.models import Campaign, CampaignStatus, Step, Unit
+from vanguard.campaigns.reminders import reminders_for
 from vanguard.campaigns.workflows import offered
 from vanguard.core import audit, tree
 from vanguard.core.views import get_scoped, scoped_view
@@ -160,12 +160,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         line.evidence_html = _evidence_html(line.record, request) if line.record else []
         line.refusal = None if line.record else services.step_refusal(unit, line.step, request.user)
     decisions = offered(unit, request.user)
-    try:
-        from vanguard.campaigns import supervision
-
-        visits = list(supervision.visits_of(unit))
-    except (ImportError, AttributeError):
-        visits = []
+    visits = list(supervision.visits_of(unit))
     context = {
         "unit": unit,
         "campaign": unit.campaign,
@@ -266,20 +261,10 @@ def home(request: HttpRequest) -> HttpResponse | None:
     if not work and not asks:
         return None
     for item in work:
-        item.lines = {unit.pk: selectors.unit_steps(unit) for unit in item.units[:10]}
         for unit in item.units[:10]:
-            unit.steps = item.lines[unit.pk]
+            unit.steps = selectors.unit_steps(unit)
             unit.late = [line for line in unit.steps if line.late]
             unit.due = [line for line in unit.steps if not line.record and not line.late]
-    try:
-        from vanguard.campaigns.reminders import reminders_for
-
-        reminders = list(reminders_for(request.user)[:10])
-    except (ImportError, AttributeError):
-        reminders = []
+    reminders = list(reminders_for(request.user)[:10])
     context = {"work": work, "asks": asks, "member": member, "reminders": reminders}
     return render(request, "campaigns/home.html", context)
-
-
-def unit_url(unit: Unit) -> str:
-    return reverse("campaigns:unit", args=[unit.pk])
