@@ -227,7 +227,7 @@ def work_for(user) -> list[Work]:
 
     Roles are read as they stand today, so a successor sees what their predecessor left (DOMAIN §1).
     """
-    from vanguard.campaigns.workflows import acceptor_side
+    from vanguard.campaigns.workflows import acceptor_side, supervised_paths
 
     if not user.is_authenticated:
         return []
@@ -249,7 +249,9 @@ def work_for(user) -> list[Work]:
             .select_related("organisation", "phase", "batch", "campaign")
             .order_by("org_path")[:200]
         )
-        decide = [u for u in waiting if acceptor_side(user, u)]
+        # The groups' assignments read once per campaign, so deciding who accepts costs no query per unit.
+        supervised = supervised_paths(user, campaign.pk)
+        decide = [u for u in waiting if acceptor_side(user, u, supervised)]
         supervised = list(
             Unit.objects.filter(campaign=campaign, supervision_groups__people__user=user)
             .select_related("organisation", "phase")

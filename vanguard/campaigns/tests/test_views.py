@@ -220,3 +220,34 @@ def test_a_supervisors_home_lists_the_units_of_their_group(client, city, running
     client.force_login(inspector)
     body = client.get("/").content.decode()
     assert city.committee_a.name in body and city.district_b.name not in body
+
+
+def test_home_decides_acceptors_without_a_query_per_waiting_unit(client, city, running, django_assert_max_num_queries):  # noqa: F811
+    from vanguard.campaigns import services as campaign_services
+    from vanguard.campaigns.workflows import acceptor_side, supervised_paths
+
+    for organisation in (city.branch_a, city.branch_a2):
+        unit = unit_of(running, organisation)
+        for key in ("mobilise", "branch-study"):
+            campaign_services.record_step(
+                unit=unit, step=running.phases.get(key="study").steps.get(key=key), actor=city.secretary_a
+            )
+        campaign_services.ask_acceptance(unit=unit_of(running, organisation), actor=city.secretary_a)
+    # The study phase accepted by supervision, a group covering branch A but not A2.
+    from conftest import make_user
+    from vanguard.campaigns import supervision
+
+    running.phases.filter(key="study").update(acceptance="supervision")
+    inspector = make_user("inspector")
+    group = supervision.create_group(campaign=running, name="督导组", kind="supervision", actor=city.office)
+    supervision.add_person(group=group, user=inspector, is_leader=True, actor=city.office)
+    supervision.assign_units(group=group, units=[unit_of(running, city.branch_a)], actor=city.office)
+    waiting = list(Unit.objects.filter(campaign=running, state=UnitState.AWAITING).select_related("phase"))
+    supervised = supervised_paths(city.office, running.pk)
+    # The bulk answer agrees with the one-unit answer.
+    for user in (city.office, city.secretary_a, city.secretary_b, city.branch_secretary_a, inspector):
+        paths = supervised_paths(user, running.pk)
+        assert [acceptor_side(user, u, paths) for u in waiting] == [acceptor_side(user, u) for u in waiting]
+    assert [acceptor_side(inspector, u) for u in waiting] == [u.organisation_id == city.branch_a.pk for u in waiting]
+    with django_assert_max_num_queries(0):
+        [acceptor_side(city.office, u, supervised) for u in waiting]
