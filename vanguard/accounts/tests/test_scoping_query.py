@@ -105,7 +105,9 @@ def test_district_list_can_be_read_through_indexes_on_postgresql(hosted_city):
     assert "Seq Scan on members_member" not in plan, plan
     # The outer scan is the one without an alias (the bounds' subqueries read members_member v0).
     outer = next(i for i, line in enumerate(lines) if re.search(r"Scan.* on members_member  \(", line))
-    assert "Bitmap Heap Scan" in lines[outer] or "Index Cond: (((org_path)" in lines[outer + 1], plan
+    # The bound may print as `(org_path)::text >= …` or `org_path >= LEAST(…)`, by the planner's choice.
+    bounded = re.search(r"Index Cond: \(+org_path", lines[outer + 1])
+    assert "Bitmap Heap Scan" in lines[outer] or bounded, plan
     if "Bitmap Heap Scan" in lines[outer]:
         assert "BitmapOr" in plan or "org_path" in lines[outer + 1], plan
 
