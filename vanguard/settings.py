@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "vanguard.rosters",
     "vanguard.meetings",
     "vanguard.campaigns",
+    "vanguard.opinions",
 ]
 
 MIDDLEWARE = [

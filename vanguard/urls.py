@@ -37,6 +37,9 @@ urlpatterns = [
     path("campaigns/", include("vanguard.campaigns.urls")),
     # Pages anyone may open without signing in, on purpose (public briefings).
     path("public/", include("vanguard.campaigns.public_urls")),
+    path("opinions/", include("vanguard.opinions.urls")),
+    # The short link printed on posters: /o/<code>/ (public, no login).
+    path("o/", include("vanguard.opinions.public_urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
