@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 from vanguard.campaigns.api.views import CampaignUnitViewSet, CampaignViewSet, StepRecordViewSet
 from vanguard.core import views as core_views
 from vanguard.members.api.views import MemberViewSet
+from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
 
 router = DefaultRouter()
@@ -20,6 +21,8 @@ router.register("members", MemberViewSet, basename="member")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("campaign-units", CampaignUnitViewSet, basename="campaign-unit")
 router.register("step-records", StepRecordViewSet, basename="step-record")
+router.register("opinions", OpinionViewSet, basename="opinion")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
