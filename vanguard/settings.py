@@ -182,6 +182,19 @@ EMAIL_USE_TLS = env_bool("VANGUARD_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("VANGUARD_EMAIL_FROM", "vanguard@localhost")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Replies to opinions go out by SMS through this callable, `send(phone, text)` (issue 18: a pluggable sender);
+# the default writes them to the log, as a demo has no gateway.
+VANGUARD_SMS_SENDER = os.environ.get("VANGUARD_SMS_SENDER", "vanguard.opinions.notify.log_sms")
+
+# The cache holds the public opinion pages' rate-limit counters: shared by every worker only when it is Redis.
+if os.environ.get("VANGUARD_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["VANGUARD_CACHE_URL"],
+        }
+    }
+
 SESSION_COOKIE_SECURE = env_bool("VANGUARD_SECURE_COOKIES", not (DEMO or DEBUG))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
