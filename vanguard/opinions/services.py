@@ -545,7 +545,8 @@ def escalate_overdue(*, today: datetime.date | None = None) -> int:
     """Problems past their deadline and not rectified go to the organisation above the responsible one (once)."""
     today = today or timezone.localdate()
     overdue = list(
-        Problem.objects.select_for_update()
+        # of=self: PostgreSQL refuses to lock the nullable side of the join to the responsible organisation.
+        Problem.objects.select_for_update(of=("self",))
         .filter(
             status__in=[ProblemStatus.FORWARDED, ProblemStatus.REPLIED], deadline__lt=today, escalated_at__isnull=True
         )

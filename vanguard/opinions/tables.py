@@ -1,0 +1,393 @@
+"""The five tables (五表) of an organisation's subtree for a period: every figure counted from records, none typed.
+
+Which records belong to the period
+----------------------------------
+The opinions' `received_on` decides everything.  The period's opinions are
+those received in [start, end] (both days included) by an organisation of the
+subtree (and, given a campaign, entered for it).  The period's problems are
+the distinct problems those opinions were grouped into, wherever the problem
+was grouped or forwarded; a problem whose opinions straddle two periods
+belongs to both.  Tables 3–5 then read the problems' and ratings' state as it
+is now (forwarded, replied, rectified, rated), not as it was at `end`: the
+tables follow what became of the period's opinions.  So the chain only ever
+narrows:
+
+    opinions ≥ grouped opinions;  problems ≥ forwarded ≥ replied ≥ rectified ≥ rated ≥ rated satisfied
+
+Definitions
+-----------
+1. 征求意见表: opinions, by channel, direction, source group and by direct
+   child unit of the organisation (opinions taken in by the organisation
+   itself have their own row).
+2. 意见汇总表: problems (distinct), opinions grouped into one, not yet
+   grouped, and grouped opinions per problem.
+3. 意见反馈表: forwarded = problems past "grouped" (forwarded, replied or
+   rectified); replied = replied or rectified; reply rate = replied ÷
+   forwarded × 100; forwarded and replied by category and by the responsible
+   unit, rolled up to the organisation's direct children (responsible units
+   outside the subtree share one row).
+4. 整改情况表: rectified; in progress = forwarded or replied; overdue = in
+   progress past its deadline (on `today`); escalated, listed publicly (挂牌)
+   and circulated (通报) = problems that ever were; on-time % = problems
+   rectified on or before their deadline (the local date of `rectified_at`) ÷
+   rectified problems that have a deadline × 100.
+5. 整改效果表: ratings of the period's problems that are rectified now (a
+   reopened problem's ratings judged a rectification that was undone), by
+   verdict and by source; satisfaction rate = (满意 + 基本满意) ÷ ratings ×
+   100 (DOMAIN §4); problems rated; problems rated satisfied = rated problems
+   whose own satisfaction rate is at least SATISFIED_THRESHOLD.
+
+Every figure comes from a handful of grouped queries over path ranges (about
+seven whatever the subtree's size), never from a loop over rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vanguard.accounts.scoping import Action, can_at_path
+from vanguard.core import tree
+from vanguard.opinions.models import (
+    Category,
+    Channel,
+    Direction,
+    EffectRating,
+    Opinion,
+    Problem,
+    ProblemStatus,
+    RatingSource,
+    SourceGroup,
+    Verdict,
+)
+from vanguard.orgs.models import Organisation
+
+# DOMAIN §4: the usual pass mark of a satisfaction rate.
+SATISFIED_THRESHOLD = 70
+
+IN_HAND = (ProblemStatus.FORWARDED, ProblemStatus.REPLIED)
+FORWARDED = (ProblemStatus.FORWARDED, ProblemStatus.REPLIED, ProblemStatus.RECTIFIED)
+REPLIED = (ProblemStatus.REPLIED, ProblemStatus.RECTIFIED)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """part ÷ whole × 100 to one decimal; None when there is nothing to divide by (shown as “—”, never 0 %)."""
+    return round(part * 100 / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One row of a by-unit table: a direct child of the organisation, the organisation itself, or elsewhere."""
+
+    organisation_id: int | None
+    name: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """征求意见表."""
+
+    total: int
+    by_channel: dict[str, int]
+    by_direction: dict[str, int]
+    by_source: dict[str, int]
+    by_unit: list[UnitRow]
+
+
+@dataclass(frozen=True)
+class Summarised:
+    """意见汇总表."""
+
+    problems: int
+    grouped: int
+    ungrouped: int
+
+    @property
+    def per_problem(self) -> float | None:
+        return round(self.grouped / self.problems, 1) if self.problems else None
+
+
+@dataclass(frozen=True)
+class Fedback:
+    """意见反馈表."""
+
+    forwarded: int
+    replied: int
+    forwarded_by_category: dict[str, int]
+    replied_by_category: dict[str, int]
+    by_unit: list[UnitRow]
+
+    @property
+    def reply_rate(self) -> float | None:
+        return rate(self.replied, self.forwarded)
+
+
+@dataclass(frozen=True)
+class Rectification:
+    """整改情况表."""
+
+    rectified: int
+    in_progress: int
+    overdue: int
+    escalated: int
+    on_time: int
+    with_deadline: int
+    listed: int
+    circulated: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.with_deadline)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """整改效果表."""
+
+    ratings: int
+    by_verdict: dict[str, int]
+    # source → verdict → ratings
+    by_source: dict[str, dict[str, int]]
+    problems_rated: int
+    problems_satisfied: int
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.by_verdict[Verdict.SATISFIED] + self.by_verdict[Verdict.BASICALLY], self.ratings)
+
+
+@dataclass(frozen=True)
+class FiveTables:
+    organisation: Organisation
+    start: datetime.date
+    end: datetime.date
+    campaign_id: int | None
+    collected: Collected
+    summarised: Summarised
+    fedback: Fedback
+    rectification: Rectification
+    effect: Effect
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    def headline(self) -> dict[str, int | float | None]:
+        """The chain's figures, as stored in campaign evidence (keys are HEADLINE_FIGURES)."""
+        return {
+            "opinions": self.collected.total,
+            "problems": self.summarised.problems,
+            "forwarded": self.fedback.forwarded,
+            "replied": self.fedback.replied,
+            "rectified": self.rectification.rectified,
+            "rated": self.effect.problems_rated,
+            "rated_satisfied": self.effect.problems_satisfied,
+            "reply_rate": self.fedback.reply_rate,
+            "on_time_rate": self.rectification.on_time_rate,
+            "satisfaction_rate": self.effect.satisfaction_rate,
+        }
+
+
+# The counts a campaign step may require to be non-zero (rates are shown, not required).
+HEADLINE_FIGURES = ("opinions", "problems", "forwarded", "replied", "rectified", "rated", "rated_satisfied")
+
+
+def five_tables(
+    *,
+    organisation: Organisation,
+    user,
+    start: datetime.date,
+    end: datetime.date,
+    campaign=None,
+    today: datetime.date | None = None,
+) -> FiveTables:
+    """The five tables of `organisation`'s subtree for opinions received in [start, end] (see the module's text).
+
+    `user` must see the organisation (a role anywhere above it or a grant of its
+    subtree): its whole subtree is then in their scope.  Anyone else is refused.
+    `user=None` is the system (campaign evidence, benchmarks).
+    """
+    if user is not None and not can_at_path(user, Action.VIEW, organisation.path):
+        raise PermissionDenied
+    return compute(organisation=organisation, start=start, end=end, campaign=campaign, today=today)
+
+
+def period_opinions(
+    *, organisation: Organisation, start: datetime.date, end: datetime.date, campaign=None
+) -> QuerySet[Opinion]:
+    opinions = Opinion.objects.filter(tree.subtree_q("org_path", organisation.path), received_on__range=(start, end))
+    if campaign is not None:
+        opinions = opinions.filter(campaign=campaign)
+    return opinions.order_by()
+
+
+def compute(
+    *, organisation: Organisation, start: datetime.date, end: datetime.date, campaign=None, today=None
+) -> FiveTables:
+    today = today or timezone.localdate()
+    opinions = period_opinions(organisation=organisation, start=start, end=end, campaign=campaign)
+    problems = Problem.objects.filter(pk__in=opinions.filter(problem__isnull=False).values("problem_id")).order_by()
+    children = list(Organisation.objects.filter(parent=organisation).order_by("path").values_list("pk", "name", "path"))
+    width = len(organisation.path) + tree.SEGMENT_WIDTH
+    collected = _opinion_tables(opinions, organisation, children, width)
+    chained = _problem_tables(problems, organisation, children, width, today)
+    return FiveTables(
+        organisation=organisation,
+        start=start,
+        end=end,
+        campaign_id=getattr(campaign, "pk", campaign),
+        today=today,
+        collected=collected["collected"],
+        summarised=Summarised(
+            problems=chained["problems"],
+            grouped=collected["grouped"],
+            ungrouped=collected["total"] - collected["grouped"],
+        ),
+        fedback=chained["fedback"],
+        rectification=chained["rectification"],
+        effect=_effect(problems),
+    )
+
+
+def _counts_by(field_name: str, values: list[str], extra: Q | None = None) -> dict[str, Count]:
+    extra = extra or Q()
+    return {f"{field_name}:{value}": Count("pk", filter=Q(**{field_name: value}) & extra) for value in values}
+
+
+def _pick(row: dict, field_name: str, values: list[str]) -> dict[str, int]:
+    return {value: row[f"{field_name}:{value}"] for value in values}
+
+
+def _opinion_tables(opinions: QuerySet, organisation: Organisation, children: list, width: int) -> dict:
+    row = opinions.aggregate(
+        total=Count("pk"),
+        grouped=Count("pk", filter=Q(problem__isnull=False)),
+        **_counts_by("channel", Channel.values),
+        **_counts_by("direction", Direction.values),
+        **_counts_by("source_group", SourceGroup.values),
+    )
+    per_unit = dict(
+        opinions.annotate(unit=Substr("org_path", 1, width))
+        .values("unit")
+        .annotate(n=Count("pk"))
+        .values_list("unit", "n")
+    )
+    collected = Collected(
+        total=row["total"],
+        by_channel=_pick(row, "channel", Channel.values),
+        by_direction=_pick(row, "direction", Direction.values),
+        by_source=_pick(row, "source_group", SourceGroup.values),
+        by_unit=_unit_rows(organisation, children, {key: {"opinions": n} for key, n in per_unit.items()}, ["opinions"]),
+    )
+    return {"collected": collected, "grouped": row["grouped"], "total": row["total"]}
+
+
+def _unit_rows(organisation: Organisation, children: list, counts: dict[str, dict], keys: list[str]) -> list[UnitRow]:
+    """The organisation itself (when it has any), each direct child (zeros included), then elsewhere (when any)."""
+    zero = dict.fromkeys(keys, 0)
+    rows = []
+    if organisation.path in counts:
+        rows.append(
+            UnitRow(organisation.pk, _("%(name)s (itself)") % {"name": organisation.name}, counts[organisation.path])
+        )
+    rows += [UnitRow(pk, name, counts.get(path, zero)) for pk, name, path in children]
+    if "" in counts:
+        rows.append(UnitRow(None, _("Outside this organisation"), counts[""]))
+    return rows
+
+
+def _problem_tables(problems: QuerySet, organisation: Organisation, children: list, width: int, today) -> dict:
+    forwarded_q, replied_q = Q(status__in=FORWARDED), Q(status__in=REPLIED)
+    rectified_q = Q(status=ProblemStatus.RECTIFIED)
+    with_deadline_q = rectified_q & Q(deadline__isnull=False)
+    row = problems.annotate(rectified_on=TruncDate("rectified_at")).aggregate(
+        problems=Count("pk"),
+        forwarded=Count("pk", filter=forwarded_q),
+        replied=Count("pk", filter=replied_q),
+        **_counts_by("category", Category.values, forwarded_q),
+        **{f"replied:{key}": value for key, value in _counts_by("category", Category.values, replied_q).items()},
+        rectified=Count("pk", filter=rectified_q),
+        in_progress=Count("pk", filter=Q(status__in=IN_HAND)),
+        overdue=Count("pk", filter=Q(status__in=IN_HAND, deadline__lt=today)),
+        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+        with_deadline=Count("pk", filter=with_deadline_q),
+        on_time=Count("pk", filter=with_deadline_q & Q(rectified_on__lte=F("deadline"))),
+        listed=Count("pk", filter=Q(listed_at__isnull=False)),
+        circulated=Count("pk", filter=Q(circulated_at__isnull=False)),
+    )
+    inside = tree.subtree_q("responsible_path", organisation.path)
+    per_unit = (
+        problems.filter(forwarded_q)
+        .annotate(
+            unit=Case(
+                When(inside, then=Substr("responsible_path", 1, width)), default=Value(""), output_field=CharField()
+            )
+        )
+        .values("unit")
+        .annotate(forwarded=Count("pk"), replied=Count("pk", filter=replied_q))
+        .values_list("unit", "forwarded", "replied")
+    )
+    units = {key: {"forwarded": f, "replied": r} for key, f, r in per_unit}
+    fedback = Fedback(
+        forwarded=row["forwarded"],
+        replied=row["replied"],
+        forwarded_by_category=_pick(row, "category", Category.values),
+        replied_by_category={value: row[f"replied:category:{value}"] for value in Category.values},
+        by_unit=_unit_rows(organisation, children, units, ["forwarded", "replied"]),
+    )
+    rectification = Rectification(
+        **{
+            key: row[key]
+            for key in (
+                "rectified",
+                "in_progress",
+                "overdue",
+                "escalated",
+                "on_time",
+                "with_deadline",
+                "listed",
+                "circulated",
+            )
+        }
+    )
+    return {"problems": row["problems"], "fedback": fedback, "rectification": rectification}
+
+
+def _effect(problems: QuerySet) -> Effect:
+    ratings = EffectRating.objects.filter(
+        problem__in=problems.filter(status=ProblemStatus.RECTIFIED).values("pk")
+    ).order_by()
+    cells = {
+        f"{source}:{verdict}": Count("pk", filter=Q(source=source, verdict=verdict))
+        for source in RatingSource.values
+        for verdict in Verdict.values
+    }
+    row = ratings.aggregate(ratings=Count("pk"), problems_rated=Count("problem_id", distinct=True), **cells)
+    good = Q(verdict__in=[Verdict.SATISFIED, Verdict.BASICALLY])
+    satisfied = (
+        ratings.values("problem_id")
+        # Whole numbers on both sides: 7 of 10 at 70 % passes exactly, with no float rounding.
+        .annotate(n=Count("pk"), good_x100=Count("pk", filter=good) * 100)
+        .filter(good_x100__gte=F("n") * SATISFIED_THRESHOLD)
+        .count()
+    )
+    by_source = {
+        source: {verdict: row[f"{source}:{verdict}"] for verdict in Verdict.values} for source in RatingSource.values
+    }
+    by_verdict = {
+        verdict: sum(by_source[source][verdict] for source in RatingSource.values) for verdict in Verdict.values
+    }
+    return Effect(
+        ratings=row["ratings"],
+        by_verdict=by_verdict,
+        by_source=by_source,
+        problems_rated=row["problems_rated"],
+        problems_satisfied=satisfied,
+    )
+
+
+__all__ = ["FiveTables", "HEADLINE_FIGURES", "SATISFIED_THRESHOLD", "five_tables", "period_opinions", "rate"]
