@@ -44,10 +44,11 @@ seven whatever the subtree's size), never from a loop over rows.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,37 +254,36 @@ def compute(
     )
 
 
-def _counts_by(field_name: str, values: list[str], extra: Q | None = None) -> dict[str, Count]:
-    extra = extra or Q()
-    return {f"{field_name}:{value}": Count("pk", filter=Q(**{field_name: value}) & extra) for value in values}
-
-
-def _pick(row: dict, field_name: str, values: list[str]) -> dict[str, int]:
-    return {value: row[f"{field_name}:{value}"] for value in values}
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _opinion_tables(opinions: QuerySet, organisation: Organisation, children: list, width: int) -> dict:
-    row = opinions.aggregate(
-        total=Count("pk"),
-        grouped=Count("pk", filter=Q(problem__isnull=False)),
-        **_counts_by("channel", Channel.values),
-        **_counts_by("direction", Direction.values),
-        **_counts_by("source_group", SourceGroup.values),
-    )
-    per_unit = dict(
-        opinions.annotate(unit=Substr("org_path", 1, width))
-        .values("unit")
+    """One grouped query: opinions by (child unit, channel, direction, source group, grouped or not)."""
+    groups = (
+        opinions.annotate(unit=Substr("org_path", 1, width), grouped=_flag(Q(problem__isnull=False)))
+        .values("unit", "channel", "direction", "source_group", "grouped")
         .annotate(n=Count("pk"))
-        .values_list("unit", "n")
+        .values_list("unit", "channel", "direction", "source_group", "grouped", "n")
     )
+    channels, directions, sources = Counter(), Counter(), Counter()
+    units: Counter[str] = Counter()
+    total = grouped = 0
+    for unit, channel, direction, source, is_grouped, n in groups:  # a few thousand groups at most, not rows
+        total += n
+        grouped += n if is_grouped else 0
+        channels[channel] += n
+        directions[direction] += n
+        sources[source] += n
+        units[unit] += n
     collected = Collected(
-        total=row["total"],
-        by_channel=_pick(row, "channel", Channel.values),
-        by_direction=_pick(row, "direction", Direction.values),
-        by_source=_pick(row, "source_group", SourceGroup.values),
-        by_unit=_unit_rows(organisation, children, {key: {"opinions": n} for key, n in per_unit.items()}, ["opinions"]),
+        total=total,
+        by_channel={value: channels[value] for value in Channel.values},
+        by_direction={value: directions[value] for value in Direction.values},
+        by_source={value: sources[value] for value in SourceGroup.values},
+        by_unit=_unit_rows(organisation, children, {key: {"opinions": n} for key, n in units.items()}, ["opinions"]),
     )
-    return {"collected": collected, "grouped": row["grouped"], "total": row["total"]}
+    return {"collected": collected, "grouped": grouped, "total": total}
 
 
 def _unit_rows(organisation: Organisation, children: list, counts: dict[str, dict], keys: list[str]) -> list[UnitRow]:
@@ -300,93 +300,105 @@ def _unit_rows(organisation: Organisation, children: list, counts: dict[str, dic
     return rows
 
 
+PROBLEM_FLAGS = ("overdue", "escalated", "listed", "circulated", "dated", "on_time")
+
+
 def _problem_tables(problems: QuerySet, organisation: Organisation, children: list, width: int, today) -> dict:
-    forwarded_q, replied_q = Q(status__in=FORWARDED), Q(status__in=REPLIED)
-    rectified_q = Q(status=ProblemStatus.RECTIFIED)
-    with_deadline_q = rectified_q & Q(deadline__isnull=False)
-    row = problems.annotate(rectified_on=TruncDate("rectified_at")).aggregate(
-        problems=Count("pk"),
-        forwarded=Count("pk", filter=forwarded_q),
-        replied=Count("pk", filter=replied_q),
-        **_counts_by("category", Category.values, forwarded_q),
-        **{f"replied:{key}": value for key, value in _counts_by("category", Category.values, replied_q).items()},
-        rectified=Count("pk", filter=rectified_q),
-        in_progress=Count("pk", filter=Q(status__in=IN_HAND)),
-        overdue=Count("pk", filter=Q(status__in=IN_HAND, deadline__lt=today)),
-        escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
-        with_deadline=Count("pk", filter=with_deadline_q),
-        on_time=Count("pk", filter=with_deadline_q & Q(rectified_on__lte=F("deadline"))),
-        listed=Count("pk", filter=Q(listed_at__isnull=False)),
-        circulated=Count("pk", filter=Q(circulated_at__isnull=False)),
-    )
+    """One grouped query: problems by (status, category, responsible child unit, and the yes/no facts counted)."""
     inside = tree.subtree_q("responsible_path", organisation.path)
-    per_unit = (
-        problems.filter(forwarded_q)
-        .annotate(
+    groups = (
+        problems.annotate(
+            rectified_on=TruncDate("rectified_at"),
             unit=Case(
                 When(inside, then=Substr("responsible_path", 1, width)), default=Value(""), output_field=CharField()
-            )
+            ),
+            overdue=_flag(Q(status__in=IN_HAND, deadline__lt=today)),
+            escalated=_flag(Q(escalated_at__isnull=False)),
+            listed=_flag(Q(listed_at__isnull=False)),
+            circulated=_flag(Q(circulated_at__isnull=False)),
+            dated=_flag(Q(deadline__isnull=False)),
+            on_time=_flag(Q(deadline__isnull=False, rectified_on__lte=F("deadline"))),
         )
-        .values("unit")
-        .annotate(forwarded=Count("pk"), replied=Count("pk", filter=replied_q))
-        .values_list("unit", "forwarded", "replied")
+        .values("status", "category", "unit", *PROBLEM_FLAGS)
+        .annotate(n=Count("pk"))
+        .values_list("status", "category", "unit", *PROBLEM_FLAGS, "n")
     )
-    units = {key: {"forwarded": f, "replied": r} for key, f, r in per_unit}
+    figures: Counter[str] = Counter()
+    forwarded_by, replied_by = Counter(), Counter()
+    units: dict[str, Counter] = {}
+    for status, category, unit, overdue, escalated, listed, circulated, dated, on_time, n in groups:
+        figures["problems"] += n
+        figures["overdue"] += overdue * n
+        figures["escalated"] += escalated * n
+        figures["listed"] += listed * n
+        figures["circulated"] += circulated * n
+        if status == ProblemStatus.RECTIFIED:
+            figures["rectified"] += n
+            figures["with_deadline"] += dated * n
+            figures["on_time"] += on_time * n
+        elif status in IN_HAND:
+            figures["in_progress"] += n
+        if status in FORWARDED:
+            figures["forwarded"] += n
+            forwarded_by[category] += n
+            units.setdefault(unit, Counter())["forwarded"] += n
+        if status in REPLIED:
+            figures["replied"] += n
+            replied_by[category] += n
+            units.setdefault(unit, Counter())["replied"] += n
     fedback = Fedback(
-        forwarded=row["forwarded"],
-        replied=row["replied"],
-        forwarded_by_category=_pick(row, "category", Category.values),
-        replied_by_category={value: row[f"replied:category:{value}"] for value in Category.values},
-        by_unit=_unit_rows(organisation, children, units, ["forwarded", "replied"]),
+        forwarded=figures["forwarded"],
+        replied=figures["replied"],
+        forwarded_by_category={value: forwarded_by[value] for value in Category.values},
+        replied_by_category={value: replied_by[value] for value in Category.values},
+        by_unit=_unit_rows(
+            organisation,
+            children,
+            {key: {"forwarded": c["forwarded"], "replied": c["replied"]} for key, c in units.items()},
+            ["forwarded", "replied"],
+        ),
     )
     rectification = Rectification(
         **{
-            key: row[key]
-            for key in (
-                "rectified",
-                "in_progress",
-                "overdue",
-                "escalated",
-                "on_time",
-                "with_deadline",
-                "listed",
-                "circulated",
-            )
-        }
+            key: figures[key]
+            for key in ("rectified", "in_progress", "overdue", "escalated", "on_time", "with_deadline", "listed")
+        },
+        circulated=figures["circulated"],
     )
-    return {"problems": row["problems"], "fedback": fedback, "rectification": rectification}
+    return {"problems": figures["problems"], "fedback": fedback, "rectification": rectification}
 
 
 def _effect(problems: QuerySet) -> Effect:
+    """One query: ratings counted per problem inside, summed outside (with the problems whose own rate passes)."""
     ratings = EffectRating.objects.filter(
         problem__in=problems.filter(status=ProblemStatus.RECTIFIED).values("pk")
     ).order_by()
-    cells = {
-        f"{source}:{verdict}": Count("pk", filter=Q(source=source, verdict=verdict))
-        for source in RatingSource.values
-        for verdict in Verdict.values
-    }
-    row = ratings.aggregate(ratings=Count("pk"), problems_rated=Count("problem_id", distinct=True), **cells)
+    cells = [(source, verdict) for source in RatingSource.values for verdict in Verdict.values]
     good = Q(verdict__in=[Verdict.SATISFIED, Verdict.BASICALLY])
-    satisfied = (
+    per_problem = (
         ratings.values("problem_id")
+        .annotate(
+            n=Count("pk"),
+            good_x100=Count("pk", filter=good) * 100,
+            **{f"c_{s}_{v}": Count("pk", filter=Q(source=s, verdict=v)) for s, v in cells},
+        )
         # Whole numbers on both sides: 7 of 10 at 70 % passes exactly, with no float rounding.
-        .annotate(n=Count("pk"), good_x100=Count("pk", filter=good) * 100)
-        .filter(good_x100__gte=F("n") * SATISFIED_THRESHOLD)
-        .count()
+        .annotate(passes=_flag(Q(good_x100__gte=F("n") * SATISFIED_THRESHOLD)))
     )
-    by_source = {
-        source: {verdict: row[f"{source}:{verdict}"] for verdict in Verdict.values} for source in RatingSource.values
-    }
-    by_verdict = {
-        verdict: sum(by_source[source][verdict] for source in RatingSource.values) for verdict in Verdict.values
-    }
+    row = per_problem.aggregate(
+        ratings=Sum("n"),
+        problems_rated=Count("problem_id"),
+        problems_satisfied=Sum("passes"),
+        **{f"t_{s}_{v}": Sum(f"c_{s}_{v}") for s, v in cells},
+    )
+    by_source = {s: {v: row[f"t_{s}_{v}"] or 0 for v in Verdict.values} for s in RatingSource.values}
+    by_verdict = {v: sum(by_source[s][v] for s in RatingSource.values) for v in Verdict.values}
     return Effect(
-        ratings=row["ratings"],
+        ratings=row["ratings"] or 0,
         by_verdict=by_verdict,
         by_source=by_source,
-        problems_rated=row["problems_rated"],
-        problems_satisfied=satisfied,
+        problems_rated=row["problems_rated"] or 0,
+        problems_satisfied=row["problems_satisfied"] or 0,
     )
 
 
