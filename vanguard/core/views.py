@@ -31,6 +31,17 @@ def scoped_view(model: type[models.Model]) -> Callable:
     return decorate
 
 
+def public_page(view: Callable) -> Callable:
+    """Mark a view as open to anyone without signing in, on purpose (a unit's public opinion page, a receipt).
+
+    Such a view is addressed by a code given to the public (a poster's short
+    link), not by a scoped `pk`: the permission walk skips it for object routes,
+    and a test of its app proves it shows nothing beyond its own public facts.
+    """
+    view.public_page = True
+    return view
+
+
 def get_scoped(request: HttpRequest, queryset, pk, action: Action = Action.VIEW):
     """The object if the user may do `action` on it, else 404 (never revealing that it exists)."""
     if isinstance(queryset, type) and issubclass(queryset, models.Model):

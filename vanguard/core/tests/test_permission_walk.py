@@ -83,7 +83,14 @@ def sibling_objects(city):
 
 
 ROUTES = walk(get_resolver().url_patterns)
-OBJECT_ROUTES = [r for r in ROUTES if set(r.kwargs) - {"format"}]
+# A public page addressed by a code given to the public (core.views.public_page, e.g. /o/<code>/) has no scoped
+# object to try; pages marked public that do take a `pk` (public briefings) declare their model and are still walked.
+OBJECT_ROUTES = [
+    r
+    for r in ROUTES
+    if set(r.kwargs) - {"format"}
+    and not (getattr(r.callback, "public_page", False) and model_of(r.callback) is None and "pk" not in r.kwargs)
+]
 LIST_ROUTES = [r for r in ROUTES if not r.kwargs]
 USERS = ["secretary_a", "supervisor_a", "member_user_a", "branch_secretary_a"]
 
