@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from vanguard.opinions import public_views, services
+from vanguard.opinions import public_views, ratelimit, services
 from vanguard.opinions.models import (
     Category,
     Channel,
@@ -279,3 +279,23 @@ def test_every_public_route_is_marked_public_and_open_without_sign_in(client, pa
         assert response.status_code == 200, pattern.name
         assert "no-store" in response["Cache-Control"], pattern.name
     assert public_views.MAX_BODY == 64 * 1024
+
+
+def test_an_opinion_of_the_longest_allowed_emoji_fits_under_the_body_limit(client, page):
+    """MAX_BODY leaves room for MAX_TEXT characters of the widest kind (4-byte emoji, 12 bytes form-encoded)."""
+    response = submit(client, page, text="😀" * services.MAX_TEXT)
+    assert response.status_code == 201
+    assert Opinion.objects.get().text == "😀" * services.MAX_TEXT
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "window"), [("10/h", 10, 3600), ("5/10m", 5, 600), (" 100 / d ", 100, 86400), ("1/s", 1, 1)]
+)
+def test_rates_are_read_as_written(text, limit, window):
+    assert ratelimit.parse_rate(text) == ratelimit.Rate(limit, window)
+
+
+@pytest.mark.parametrize("text", ["", "10", "ten/h", "10/w", "10/h/2"])
+def test_a_malformed_rate_is_refused_at_once(text):
+    with pytest.raises(ValueError):
+        ratelimit.parse_rate(text)
