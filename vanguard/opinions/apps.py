@@ -6,7 +6,7 @@ class OpinionsConfig(AppConfig):
     label = "opinions"
 
     def ready(self) -> None:
-        from vanguard.opinions import events, models, workflows  # noqa: F401
+        from vanguard.opinions import events, evidence_kinds, models, workflows  # noqa: F401
         from vanguard.orgs import hooks
 
         for model, field in (
