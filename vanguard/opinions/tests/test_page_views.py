@@ -117,3 +117,19 @@ def test_staff_pages_need_signing_in(client, pages):
     for url in (reverse("opinions:pages"), reverse("opinions:page_poster", args=[pages[0].pk])):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_list_reads_a_fixed_number_of_queries(client, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, city.secretary_a)
+    for i in range(2):
+        services.open_page(organisation=city.branch_a, actor=None, title=f"页{i}")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("opinions:pages")).status_code == 200
+    for i in range(2, 12):
+        services.open_page(organisation=city.branch_a2, actor=None, title=f"页{i}")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("opinions:pages")).status_code == 200
+    assert len(many) == len(few)

@@ -299,3 +299,16 @@ def test_rates_are_read_as_written(text, limit, window):
 def test_a_malformed_rate_is_refused_at_once(text):
     with pytest.raises(ValueError):
         ratelimit.parse_rate(text)
+
+
+def test_the_cache_keeps_no_client_address(client, page):
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    backend = caches["default"]
+    if not isinstance(backend, LocMemCache):
+        pytest.skip("inspects the in-memory cache's keys")
+    url = reverse("opinions_public:page", args=[page.code])
+    assert client.post(url, form(), REMOTE_ADDR="203.0.113.77").status_code == 201
+    keys = [key for key in backend._cache if ":opinions:rate:submit:" in key]
+    assert len(keys) == 1 and "203.0.113.77" not in keys[0]
