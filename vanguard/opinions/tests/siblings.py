@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from vanguard.opinions import services
-from vanguard.opinions.models import IntakePage, Opinion, Problem, ProblemStatus
+from vanguard.opinions.models import IntakePage, Opinion, Problem, ProblemStatus, ProgressNote
 from vanguard.opinions.tests.factories import problem_in_state
 
 
@@ -11,8 +13,11 @@ def sibling_objects(city) -> dict:
     page = services.open_page(organisation=city.branch_b, actor=None, title="乙一支部意见箱")
     problem = problem_in_state(city.district_b, city.branch_b, ProblemStatus.REPLIED, texts=("乙区的意见",))
     opinion = problem.opinions.first()
+    evidence = SimpleUploadedFile("乙区整改.txt", "乙区的整改".encode(), content_type="text/plain")
+    note = services.add_progress(problem=problem, actor=None, text="乙区的整改", file=evidence)
     return {
         IntakePage: page,
         Problem: problem,
         Opinion: opinion,
+        ProgressNote: note,
     }
