@@ -388,7 +388,10 @@ def _regroup(request: HttpRequest, problem: Problem, data: dict):
 
 
 def _forward_kwargs(request: HttpRequest, problem: Problem) -> dict:
-    suggestions = routing.suggest(problem) if problem.status == ProblemStatus.OPEN else []
+    # Asked once per request: the form and the service's `suggested` must record the same suggestions.
+    if not hasattr(request, "_opinion_suggestions"):
+        request._opinion_suggestions = routing.suggest(problem) if problem.status == ProblemStatus.OPEN else []
+    suggestions = request._opinion_suggestions
     names = dict(
         restrict(
             Organisation.objects.filter(pk__in=[s.organisation_id for s in suggestions]), request.user

@@ -449,3 +449,16 @@ def test_notifications_show_their_status(client, city):
     page = login(client, city.secretary_a).get(reverse("opinions:problem", args=[problem.pk]))
     assert sum(n["count"] for n in page.context["notifications"]) >= 1
     assert "13800000000" not in page.content.decode()
+
+
+def test_a_supervisor_sees_the_page_but_acts_on_nothing(client, city):
+    problem = problem_in_state(city.district_a, city.branch_a, ProblemStatus.FORWARDED)
+    client = login(client, city.supervisor_a)
+    page = client.get(reverse("opinions:problem", args=[problem.pk]))
+    assert page.status_code == 200
+    assert page.context["transitions"] == set() and not page.context["may_progress"]
+    assert 'action="' + reverse("opinions:problem_reply", args=[problem.pk]) not in page.content.decode()
+    assert client.post(reverse("opinions:problem_reply", args=[problem.pk]), {"text": "x"}).status_code == 404
+    assert client.get(reverse("opinions:ungrouped")).status_code == 404
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.FORWARDED
