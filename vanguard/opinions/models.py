@@ -250,7 +250,7 @@ class ProgressNote(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    scope_fields = ("problem__org_path", "problem__responsible_path")
+    scope_fields = ("problem__organisation__path", "problem__responsible__path")
 
     class Meta:
         verbose_name = _("progress note")
@@ -287,7 +287,7 @@ class EffectRating(models.Model):
     )
     rated_at = models.DateTimeField(_("rated at"), auto_now_add=True)
 
-    scope_fields = ("problem__org_path", "problem__responsible_path")
+    scope_fields = ("problem__organisation__path", "problem__responsible__path")
 
     class Meta:
         verbose_name = _("effect rating")
@@ -330,7 +330,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
-    scope_fields = ("opinion__org_path",)
+    scope_fields = ("opinion__organisation__path",)
 
     class Meta:
         verbose_name = _("notification")
