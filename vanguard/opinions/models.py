@@ -33,7 +33,7 @@ class Direction(models.TextChoices):
 
 class SourceGroup(models.TextChoices):
     MEMBERS = "members", _("Party members")
-    PUBLIC = "public", _("Public")
+    PUBLIC = "public", _("Members of the public")
     SERVICE_USERS = "service_users", _("Service users")
     BUSINESSES = "businesses", _("Businesses")
     REPRESENTATIVES = "representatives", _("Representatives of all circles")
