@@ -15,6 +15,8 @@ MAX_CHOICES = 200
 OFFLINE_CHANNELS = [(value, label) for value, label in Channel.choices]
 UPLOAD_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
 MAX_UPLOAD = 20 * 1024 * 1024
+# Typed or pasted into one box: a forum's minutes, not a year's archive (that is a file to import).
+MAX_LINES = 1000
 
 
 class OrganisationField(forms.Field):
@@ -33,6 +35,7 @@ class OrganisationField(forms.Field):
         else:
             self.widget = forms.TextInput(attrs={"placeholder": _("Code or name")})
             self.help_text = _("Write the unit's official code or its exact name.")
+        self.widget.is_required = self.required
 
     def prepare_value(self, value):
         return value.pk if isinstance(value, Organisation) else value
@@ -66,8 +69,10 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=_blank(Channel.choices), required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=_blank(Direction.choices), required=False)
     source_group = forms.ChoiceField(label=_("Source group"), choices=_blank(SourceGroup.choices), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     grouped = forms.ChoiceField(
         label=_("Grouped"),
         choices=[("", "—"), ("yes", _("In a problem")), ("no", _("Not grouped yet"))],
@@ -126,6 +131,17 @@ class BulkForm(_Common):
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text=_("One opinion per line; blank lines are skipped."),
     )
+
+    def clean_lines(self) -> str:
+        lines = self.cleaned_data["lines"]
+        count = sum(1 for line in lines.splitlines() if line.strip())
+        if count > MAX_LINES:
+            raise forms.ValidationError(
+                _("At most %(limit)d opinions at once; this has %(count)d. Import a questionnaire file instead.")
+                % {"limit": MAX_LINES, "count": count},
+                code="too_many",
+            )
+        return lines
 
     def opinion_lines(self) -> list[tuple[int, str]]:
         """(line number in the box, text) of every non-blank line."""

@@ -63,7 +63,7 @@ def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "opinions/intake/detail.html", context)
 
 
-def _entry_kwargs(request: HttpRequest) -> dict:
+def _entry_kwargs(request: HttpRequest, *, dated: bool = True) -> dict:
     organisations = selectors.entry_organisations(request.user)
     own = selectors.own_organisation(request.user)
     if own is None:
@@ -71,7 +71,8 @@ def _entry_kwargs(request: HttpRequest) -> dict:
     return {
         "organisations": organisations,
         "campaigns": selectors.campaigns_for_entry(request.user),
-        "initial": {"organisation": own, "received_on": timezone.localdate()},
+        # A questionnaire's blank dates are not silently today: the date for them is chosen or they are refused.
+        "initial": {"organisation": own, **({"received_on": timezone.localdate()} if dated else {})},
     }
 
 
@@ -164,7 +165,7 @@ def _entered(request: HttpRequest, saved: list[Opinion]) -> HttpResponse:
 @login_required
 def import_questionnaire(request: HttpRequest) -> HttpResponse:
     """A questionnaire sheet checked whole and entered all-or-nothing in the request (MAX_ROWS rows at most)."""
-    form = forms.ImportForm(request.POST or None, request.FILES or None, **_entry_kwargs(request))
+    form = forms.ImportForm(request.POST or None, request.FILES or None, **_entry_kwargs(request, dated=False))
     problems: list[questionnaire.RowProblem] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -157,3 +157,37 @@ def test_bulk_for_another_district_is_refused(client, city):
     response = client.post(reverse("opinions:bulk"), entry(city.branch_b, lines="越界"))
     assert response.status_code == 400 and "organisation" in response.context["form"].errors
     assert not Opinion.objects.exists()
+
+
+def test_bulk_refuses_more_lines_than_a_box_holds(client, city):
+    from vanguard.opinions.intake_forms import MAX_LINES
+
+    login(client, city.secretary_a)
+    lines = "\n".join(f"意见{i}" for i in range(MAX_LINES + 1))
+    response = client.post(reverse("opinions:bulk"), entry(city.branch_a, lines=lines))
+    assert response.status_code == 400 and "lines" in response.context["form"].errors
+    assert not Opinion.objects.exists()
+
+
+def test_the_pages_link_each_other_and_offer_a_select_for_a_small_scope(client, city):
+    login(client, city.secretary_a)
+    html = client.get(reverse("opinions:list")).content.decode()
+    for name in ("enter", "bulk", "import"):
+        assert reverse(f"opinions:{name}") in html
+    assert f'<option value="{city.branch_a.pk}">{city.branch_a.name}</option>' in html
+    assert city.branch_b.name not in html
+
+
+def test_a_large_scope_types_the_unit_by_code_or_name(client, city, monkeypatch):
+    from vanguard.opinions import intake_forms
+
+    monkeypatch.setattr(intake_forms, "MAX_CHOICES", 2)
+    login(client, city.secretary_a)
+    form = client.get(reverse("opinions:enter")).context["form"]
+    assert form.fields["organisation"].widget.input_type == "text"
+    response = client.post(
+        reverse("opinions:enter"), {**entry(city.branch_a, text="按名称"), "organisation": "甲二支部"}
+    )
+    assert response.status_code == 302 and Opinion.objects.get().organisation == city.branch_a2
+    response = client.post(reverse("opinions:enter"), {**entry(city.branch_a, text="越界"), "organisation": "乙一支部"})
+    assert response.status_code == 400 and Opinion.objects.count() == 1

@@ -201,3 +201,11 @@ def test_the_import_refuses_a_unit_out_of_scope_and_other_files(client, city):
     response = client.post(reverse("opinions:import"), form_data(city.branch_a, SimpleUploadedFile("q.pdf", data)))
     assert response.status_code == 400 and "file" in response.context["form"].errors
     assert not Opinion.objects.exists()
+
+
+def test_a_blank_date_without_a_default_is_refused(city, tmp_path):
+    path = xlsx(tmp_path / "nodate.xlsx", [["意见", "日期"], ["有日期", DAY], ["没日期", ""]])
+    with pytest.raises(QuestionnaireRefused) as refused:
+        import_questionnaire(path=path, actor=city.secretary_a, defaults=Defaults(organisation=city.branch_a))
+    assert [(p.row, p.column.split(" · ")[0]) for p in refused.value.problems] == [(5, "B")]
+    assert not Opinion.objects.exists()
