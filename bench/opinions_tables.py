@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -198,14 +199,29 @@ def main() -> None:
     def run(org):
         return lambda: tables.compute(organisation=org, start=start, end=end, today=datetime.date(YEAR, 11, 28))
 
-    queries: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, *a: (queries.append(sql), execute(sql, *a))[1]):
-        city = run(root)()
+    statements: list[list[tuple[str, float]]] = []
+
+    def traced(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements[-1].append((sql, (time.perf_counter() - started) * 1000))
+
+    for _ in range(5):
+        statements.append([])
+        with connection.execute_wrapper(traced):
+            city = run(root)()
+    queries = statements[-1]
     timings, _ = compare([run(root), run(district)], repeat=args.repeat, warmup=3)
     city_t, district_t = timings
     d = tables.compute(organisation=district, start=start, end=end)
     verdict = "**PASS**" if city_t.median <= TARGET_MS else "**FAIL**"
     env = machine()
+    statement_rows = "\n".join(
+        f"| {statistics.median(trace[i][1] for trace in statements):.1f} | `{sql[:160].replace('|', '¦')}…` |"
+        for i, (sql, _ms) in enumerate(queries)
+    )
     city_row = (
         f"| City: {root.name} | {city.collected.total:,} | {city.summarised.problems:,} | {city_t.median:.1f} "
         f"| {city_t.p95:.1f} | ≤ {TARGET_MS:.0f} ms {verdict} |"
@@ -240,6 +256,14 @@ milliseconds, median and p95 of {args.repeat} runs after 3 warm-up runs; {len(qu
 |---|---:|---:|---:|---:|---|
 {city_row}
 {district_row}
+
+<details><summary>Statements of one call for the city (median of 5 traced runs, ms)</summary>
+
+| ms | SQL |
+|---:|---|
+{statement_rows}
+
+</details>
 
 The city's chain: {" → ".join(f"{k} {v:,}" for k, v in head.items() if k in tables.HEADLINE_FIGURES)};
 reply rate {head["reply_rate"]} %, on time {head["on_time_rate"]} %, satisfaction {head["satisfaction_rate"]} %.
