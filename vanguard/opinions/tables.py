@@ -336,7 +336,7 @@ PROBLEM_FLAGS = ("overdue", "escalated", "listed", "circulated", "dated", "on_ti
 
 
 def _problem_tables(problems: QuerySet, organisation: Organisation, children: list, width: int, today) -> dict:
-    """One grouped query: problems by (status, category, responsible child unit, and the yes/no facts counted)."""
+    """One grouped query: problems by (status, category, responsible child unit), the yes/no facts counted in each."""
     inside = tree.subtree_q("responsible_path", organisation.path)
     groups = (
         problems.annotate(
@@ -344,15 +344,17 @@ def _problem_tables(problems: QuerySet, organisation: Organisation, children: li
             unit=Case(
                 When(inside, then=Substr("responsible_path", 1, width)), default=Value(""), output_field=CharField()
             ),
-            overdue=_flag(Q(status__in=IN_HAND, deadline__lt=today)),
-            escalated=_flag(Q(escalated_at__isnull=False)),
-            listed=_flag(Q(listed_at__isnull=False)),
-            circulated=_flag(Q(circulated_at__isnull=False)),
-            dated=_flag(Q(deadline__isnull=False)),
-            on_time=_flag(Q(deadline__isnull=False, rectified_on__lte=F("deadline"))),
         )
-        .values("status", "category", "unit", *PROBLEM_FLAGS)
-        .annotate(n=Count("pk"))
+        .values("status", "category", "unit")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(status__in=IN_HAND, deadline__lt=today)),
+            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            listed=Count("pk", filter=Q(listed_at__isnull=False)),
+            circulated=Count("pk", filter=Q(circulated_at__isnull=False)),
+            dated=Count("pk", filter=Q(deadline__isnull=False)),
+            on_time=Count("pk", filter=Q(deadline__isnull=False, rectified_on__lte=F("deadline"))),
+        )
         .values_list("status", "category", "unit", *PROBLEM_FLAGS, "n")
     )
     figures: Counter[str] = Counter()
@@ -360,14 +362,14 @@ def _problem_tables(problems: QuerySet, organisation: Organisation, children: li
     units: dict[str, Counter] = {}
     for status, category, unit, overdue, escalated, listed, circulated, dated, on_time, n in groups:
         figures["problems"] += n
-        figures["overdue"] += overdue * n
-        figures["escalated"] += escalated * n
-        figures["listed"] += listed * n
-        figures["circulated"] += circulated * n
+        figures["overdue"] += overdue
+        figures["escalated"] += escalated
+        figures["listed"] += listed
+        figures["circulated"] += circulated
         if status == ProblemStatus.RECTIFIED:
             figures["rectified"] += n
-            figures["with_deadline"] += dated * n
-            figures["on_time"] += on_time * n
+            figures["with_deadline"] += dated
+            figures["on_time"] += on_time
         elif status in IN_HAND:
             figures["in_progress"] += n
         if status in FORWARDED:
