@@ -19,6 +19,9 @@ Deterministic: input sorted by id, fixed random_state, no parallel reductions wh
 
 from __future__ import annotations
 
+import os
+import pickle
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -37,8 +40,16 @@ from vanguard.opinions import text as textmod
 MERGE_DISTANCE = 0.85
 NEAR_DUPLICATE = 0.9
 SVD_COMPONENTS = 200
+# Power iterations of the randomised SVD: 3 instead of scikit-learn's 5 cost a third of the time, same groups
+# within noise on the labelled set (BENCHMARKS.md "opinions-text").
+SVD_ITERATIONS = 3
 # How many small clusters k-means makes before merging: enough that no two topics share one.
-MAX_FINE_CLUSTERS = 1000
+MAX_FINE_CLUSTERS = 500
+FINE_BATCH = 4096
+# Up to this many distinct texts, agglomerative clustering runs on the texts themselves (n² distances: 72 MB).
+DIRECT_MAX = 3000
+# Below this many distinct texts a second process costs more than it saves.
+PARALLEL_MIN = 20_000
 KEYWORDS = 5
 TITLE_LENGTH = 40
 RANDOM_STATE = 0
@@ -64,21 +75,76 @@ def _title(raw: str) -> str:
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1] + "…"
 
 
-def _fine_then_merge(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """A cluster label for each row of `vectors` (unit rows), over-segmenting with k-means and merging."""
+def _segment_range(texts: list[str], start: int, stop: int) -> list[list[str]]:
+    return [textmod.tokens_of_normalised(t) for t in texts[start:stop]]
+
+
+def _segment(texts: list[str], report: Callable[[int], None]) -> list[list[str]]:
+    """jieba's words of every text; on two cores for big inputs, the second half in a forked child.
+
+    Segmenting is the longest step (pure Python inside jieba, one core per process), so a forked child
+    segments the second half and sends it back pickled through a pipe. Only a single-threaded process
+    forks (a lock held by another thread at the fork would stay locked in the child for ever, see
+    rosters.parallel); the child touches neither the database nor anything of the parent's, and leaves
+    with os._exit. Anywhere else, one process does it all.
+    """
+    n = len(texts)
+    if n < PARALLEL_MIN or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or threading.active_count() != 1:
+        words = []
+        step = max(1, n // 20)
+        for start in range(0, n, step):
+            words += _segment_range(texts, start, start + step)
+            report(len(words))
+        return words
+    textmod.tokens_of_normalised("")  # load jieba's dictionary before the fork, once for both
+    half = n // 2
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(_segment_range(texts, half, n), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        words = []
+        step = max(1, half // 10)
+        for start in range(0, half, step):
+            words += _segment_range(texts, start, min(half, start + step))
+            report(len(words))
+        with os.fdopen(read_end, "rb") as received:
+            rest = pickle.load(received)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or len(rest) != n - half:
+        raise RuntimeError("segmenting in the child process failed")
+    return words + rest
+
+
+def _fine_then_merge(vectors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group, block) labels for the rows of `vectors` (unit rows): k-means over-segments, agglomeration merges.
+
+    The block is the small k-means cluster a row fell in (the group itself when there are few rows):
+    near-duplicates are looked for within blocks, which keeps that step linear.
+    """
     n = vectors.shape[0]
     if n == 1:
-        return np.zeros(1, dtype=int)
-    if n <= MAX_FINE_CLUSTERS:
+        return np.zeros(1, dtype=int), np.zeros(1, dtype=int)
+    fine_made = n > DIRECT_MAX
+    if not fine_made:
         fine = np.arange(n)
         centroids = vectors
     else:
         kmeans = MiniBatchKMeans(
             n_clusters=MAX_FINE_CLUSTERS,
             random_state=RANDOM_STATE,
-            batch_size=4096,
+            batch_size=FINE_BATCH,
             n_init=1,
-            max_no_improvement=10,
+            max_no_improvement=5,
             init_size=3 * MAX_FINE_CLUSTERS,
         )
         fine = kmeans.fit_predict(vectors, sample_weight=weights)
@@ -91,7 +157,8 @@ def _fine_then_merge(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray:
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=MERGE_DISTANCE
     )
     coarse = merge.fit_predict(centroids) if len(centroids) > 1 else np.zeros(1, dtype=int)
-    return coarse[fine]
+    groups = coarse[fine]
+    return groups, (fine if fine_made else groups)
 
 
 def _near_duplicates(texts: list[str], weights: np.ndarray) -> int:
@@ -147,16 +214,12 @@ def propose(items: Iterable[tuple[int, str]], *, progress: Progress | None = Non
     progress(done, total)
 
     # 2. words, TF-IDF, reduced
-    words: list[list[str]] = []
-    step = max(1, len(unique_text) // 20)
-    for i, normal in enumerate(unique_text):
-        words.append(textmod.tokens_of_normalised(normal))
-        if i % step == 0:
-            progress(done + (total * 5 // 10) * i // len(unique_text), total)
+    words = _segment(unique_text, lambda i: progress(done + (total * 5 // 10) * i // len(unique_text), total))
     done = total * 6 // 10
     progress(done, total)
 
     labels = np.full(len(unique_text), -1)
+    blocks = np.full(len(unique_text), -1)
     has_words = np.array([bool(w) for w in words])
     tfidf = None
     if has_words.sum() >= 1:
@@ -172,7 +235,9 @@ def propose(items: Iterable[tuple[int, str]], *, progress: Progress | None = Non
         vocabulary = vectoriser.get_feature_names_out()
         components = min(SVD_COMPONENTS, tfidf.shape[1] - 1, len(worded) - 1)
         if components >= 2:
-            dense = TruncatedSVD(n_components=components, random_state=RANDOM_STATE).fit_transform(tfidf)
+            dense = TruncatedSVD(
+                n_components=components, n_iter=SVD_ITERATIONS, random_state=RANDOM_STATE
+            ).fit_transform(tfidf)
         else:
             dense = tfidf.toarray()
         dense = normalize(dense)
@@ -181,7 +246,7 @@ def propose(items: Iterable[tuple[int, str]], *, progress: Progress | None = Non
         progress(total * 7 // 10, total)
         if (~empty).any():
             sub = np.flatnonzero(~empty)
-            labels[worded[sub]] = _fine_then_merge(dense[sub], weights[worded[sub]])
+            labels[worded[sub]], blocks[worded[sub]] = _fine_then_merge(dense[sub], weights[worded[sub]])
     progress(total * 9 // 10, total)
 
     # texts without words (only punctuation, emoji, stop words) are each a group of their own
@@ -192,26 +257,34 @@ def propose(items: Iterable[tuple[int, str]], *, progress: Progress | None = Non
 
     groups: list[ProposedGroup] = []
     word_rows = {u: r for r, u in enumerate(np.flatnonzero(has_words))} if tfidf is not None else {}
-    for label in np.unique(labels):
-        idx = np.flatnonzero(labels == label)
+    # rows of each label, in one sort rather than one scan of all rows per group
+    by_label = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[by_label])) + 1
+    for idx in np.split(by_label, bounds):
         ids = sorted(i for u in idx for i in members[u])
         rows = [word_rows[u] for u in idx if u in word_rows]
         keywords: list[str] = []
         central = idx[int(np.argmax(weights[idx]))]
         if rows:
             block = tfidf[rows]
-            centroid = np.asarray(block.T @ weights[idx[: len(rows)]] if len(rows) == len(idx) else block.mean(axis=0))
-            centroid = np.asarray(centroid).ravel()
+            worded_idx = [u for u in idx if u in word_rows]
+            # weighted by copies: a complaint sent a hundred times weighs on the keywords a hundred times
+            centroid = np.asarray(block.T @ weights[worded_idx]).ravel()
             order = np.argsort(-centroid, kind="stable")[:KEYWORDS]
             keywords = [str(vocabulary[j]) for j in order if centroid[j] > 0]
             scores = np.asarray(block @ centroid).ravel()
-            central = [u for u in idx if u in word_rows][int(np.argmax(scores))]
+            central = worded_idx[int(np.argmax(scores))]
         groups.append(
             ProposedGroup(
                 title=_title(unique_raw[central]),
                 keywords=keywords,
                 opinion_ids=ids,
-                duplicates=_near_duplicates([textmod.bare(unique_text[u]) for u in idx], weights[idx]),
+                duplicates=sum(
+                    _near_duplicates(
+                        [textmod.bare(unique_text[u]) for u in idx[blocks[idx] == b]], weights[idx[blocks[idx] == b]]
+                    )
+                    for b in np.unique(blocks[idx])
+                ),
                 _order=ids[0],
             )
         )

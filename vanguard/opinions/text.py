@@ -66,7 +66,9 @@ def _is_word(token: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _segment(normalised: str) -> tuple[str, ...]:
-    return tuple(t for t in _jieba().lcut(normalised) if _is_word(t))
+    # Without jieba's HMM (which guesses words missing from its dictionary): twice as fast, and a missing word
+    # split into characters still says what the text is about; 100 000 opinions must group within a minute.
+    return tuple(t for t in _jieba().lcut(normalised, HMM=False) if _is_word(t))
 
 
 def tokens(text: str) -> list[str]:

@@ -58,3 +58,22 @@ def test_output_does_not_depend_on_input_order_and_reports_progress():
 
 def test_no_items_no_groups():
     assert grouping.propose([]) == []
+
+
+def test_segmenting_on_two_processes_gives_what_one_gives(monkeypatch):
+    import os
+    import threading
+
+    from vanguard.opinions import text
+
+    texts = [text.normalise(t) for t in LIGHTS + HOSPITAL + SCHOOL] * 3
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(grouping, "PARALLEL_MIN", 2)
+    seen = []
+    both = grouping._segment(texts, seen.append)
+    assert forks == ([1] if threading.active_count() == 1 and (os.cpu_count() or 1) >= 2 else [])
+    monkeypatch.setattr(grouping, "PARALLEL_MIN", 10**9)
+    assert both == grouping._segment(texts, seen.append) == [text.tokens_of_normalised(t) for t in texts]
+    assert seen and max(seen) == len(texts)
