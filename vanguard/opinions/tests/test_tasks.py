@@ -64,3 +64,17 @@ def test_a_creator_who_lost_the_subtree_gets_a_failed_job(city, immediate_jobs, 
         jobs.enqueue(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.result is None
+
+
+def test_filters_choose_the_opinions_read(city):
+    import datetime
+
+    old = opinions(city.branch_a, ["路灯坏了"], received_on=datetime.date(2026, 1, 5))
+    new = opinions(city.branch_a, ["停水了"], received_on=datetime.date(2026, 3, 5))
+    problem = services.group_opinions(organisation=city.branch_a, actor=None, opinion_ids=[new[0].pk], title="停水")
+    ids = lambda params: [pk for pk, _ in tasks.opinions_to_group(city.branch_a, params)]  # noqa: E731
+    assert ids({}) == [old[0].pk]
+    assert ids({"ungrouped_only": False}) == [old[0].pk, new[0].pk]
+    assert ids({"ungrouped_only": False, "date_from": "2026-02-01"}) == [new[0].pk]
+    assert ids({"ungrouped_only": False, "date_to": "2026-02-01"}) == [old[0].pk]
+    assert problem.opinions.count() == 1
