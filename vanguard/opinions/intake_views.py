@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vanguard.accounts.scoping import restrict
 from vanguard.core.pagination import ids_first_page
 from vanguard.core.views import get_scoped, scoped_view
 from vanguard.opinions import intake_forms as forms
@@ -157,9 +158,25 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return render(request, "opinions/intake/bulk.html", {"form": form}, status=400 if form.errors else 200)
 
 
+ENTERED_KEY = "opinions_entered"
+
+
 def _entered(request: HttpRequest, saved: list[Opinion]) -> HttpResponse:
-    """The receipt codes of what was just entered, to hand on (a printed list for a forum's participants)."""
-    return render(request, "opinions/intake/entered.html", {"opinions": saved})
+    """Redirect to the receipt codes just entered: reloading that page shows them again and enters nothing twice."""
+    request.session[ENTERED_KEY] = [o.pk for o in saved]
+    return redirect("opinions:entered")
+
+
+@login_required
+def entered(request: HttpRequest) -> HttpResponse:
+    """The receipt codes of what this user last entered, to hand on (a printed list for a forum's participants)."""
+    ids = [pk for pk in request.session.get(ENTERED_KEY, []) if isinstance(pk, int)]
+    rows = (
+        restrict(Opinion.objects.filter(pk__in=ids, entered_by=request.user), request.user)
+        .select_related("organisation")
+        .order_by("pk")
+    )
+    return render(request, "opinions/intake/entered.html", {"opinions": rows})
 
 
 @login_required
@@ -211,6 +228,7 @@ urlpatterns = [
     path("", opinion_list, name="list"),
     path("enter/", enter, name="enter"),
     path("bulk/", bulk, name="bulk"),
+    path("entered/", entered, name="entered"),
     path("import/", import_questionnaire, name="import"),
     path("import/template.xlsx", questionnaire_template, name="import_template"),
     path("<id:pk>/", opinion_detail, name="opinion"),

@@ -130,13 +130,19 @@ def test_the_campaign_offered_is_one_the_user_sees(client, city):
 def test_bulk_entry_one_opinion_per_line(client, city):
     login(client, city.secretary_a)
     lines = "窗口太少\n\n  停车难  \n\n路灯不亮\n"
-    response = client.post(reverse("opinions:bulk"), entry(city.committee_a, channel=Channel.FORUM, lines=lines))
-    assert response.status_code == 200
+    response = client.post(
+        reverse("opinions:bulk"), entry(city.committee_a, channel=Channel.FORUM, lines=lines), follow=True
+    )
+    assert response.redirect_chain == [(reverse("opinions:entered"), 302)]
     saved = list(Opinion.objects.order_by("pk"))
     assert [o.text for o in saved] == ["窗口太少", "停车难", "路灯不亮"]
     assert {o.channel for o in saved} == {Channel.FORUM} and {o.organisation for o in saved} == {city.committee_a}
     html = response.content.decode()
     assert all(o.receipt in html for o in saved)
+    # Reloading the page of receipt codes shows them again and enters nothing twice.
+    again = client.get(reverse("opinions:entered"))
+    assert all(o.receipt in again.content.decode() for o in saved)
+    assert Opinion.objects.count() == 3
 
 
 def test_bulk_errors_name_the_line_and_nothing_is_stored(client, city):

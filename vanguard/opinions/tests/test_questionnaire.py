@@ -176,7 +176,7 @@ def test_the_template_downloads_and_reimports(client, city, tmp_path):
     )
     with open(filled, "rb") as handle:
         upload = SimpleUploadedFile("filled.xlsx", handle.read())
-    response = client.post(reverse("opinions:import"), form_data(city.branch_a, upload))
+    response = client.post(reverse("opinions:import"), form_data(city.branch_a, upload), follow=True)
     assert response.status_code == 200
     assert set(Opinion.objects.values_list("text", flat=True)) == {"路灯坏了", "垃圾清运不及时"}
     html = response.content.decode()
