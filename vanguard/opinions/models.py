@@ -402,7 +402,9 @@ class ConductAppraisal(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    scope_fields = ("point__org_path", "point__office_path", "point__station_path")
+    # Direct reads follow the point's own subtree; the office and stations read their network's roll-ups through
+    # opinions.monitoring, which checks they may see the body first.
+    scope_fields = ("point__organisation__path",)
 
     class Meta:
         verbose_name = _("conduct appraisal")

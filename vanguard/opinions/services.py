@@ -24,7 +24,9 @@ from vanguard.core import audit, tree
 from vanguard.meetings.uploads import check_upload
 from vanguard.opinions import events, notify
 from vanguard.opinions.models import (
+    Aspect,
     Channel,
+    ConductAppraisal,
     Direction,
     EffectRating,
     IntakePage,
@@ -709,3 +711,52 @@ def designate_body(
         data={"level": level, "parent": parent.pk if parent else None},
     )
     return body
+
+
+@transaction.atomic
+def record_appraisal(
+    *,
+    point: MonitoringBody,
+    actor,
+    subject: Organisation,
+    aspect: str,
+    appraised_on: datetime.date,
+    satisfied: int,
+    basically: int,
+    unsatisfied: int,
+    note: str = "",
+) -> ConductAppraisal:
+    """两评: a monitoring point's appraisal of an office or trade's conduct (行风) or efficiency (效能), as counts of
+    satisfied / basically satisfied / not satisfied (DOMAIN §3, §4)."""
+    _require(actor, point.org_path, _("Only staff of the monitoring point record its appraisals."))
+    if point.level != MonitoringLevel.POINT:
+        raise ValidationError(_("Appraisals are recorded by monitoring points."), code="level")
+    problems = {}
+    if aspect not in Aspect.values:
+        problems["aspect"] = _("Choose conduct or efficiency.")
+    counts = (satisfied, basically, unsatisfied)
+    if any(n is None or n < 0 for n in counts) or not sum(n or 0 for n in counts):
+        problems["satisfied"] = _("Give how many rated each way; not all of them can be zero.")
+    if appraised_on > timezone.localdate():
+        problems["appraised_on"] = _("The date is in the future.")
+    if problems:
+        raise ValidationError(problems)
+    appraisal = ConductAppraisal.objects.create(
+        point=point,
+        subject=subject,
+        aspect=aspect,
+        appraised_on=appraised_on,
+        satisfied=satisfied,
+        basically=basically,
+        unsatisfied=unsatisfied,
+        note=note,
+        recorded_by=actor,
+    )
+    audit.record(
+        event=events.APPRAISAL_RECORDED,
+        **acting_as(actor, point.org_path),
+        target=appraisal,
+        organisation=point.organisation,
+        data={"subject": subject.pk, "aspect": aspect, "counts": list(counts)},
+    )
+    return appraisal

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vanguard.opinions import services
-from vanguard.opinions.models import IntakePage, Opinion, Problem, ProblemStatus, ProgressNote
+from vanguard.opinions.models import (
+    IntakePage,
+    MonitoringBody,
+    MonitoringLevel,
+    Opinion,
+    Problem,
+    ProblemStatus,
+    ProgressNote,
+)
 from vanguard.opinions.tests.factories import problem_in_state
 
 
@@ -15,7 +23,9 @@ def sibling_objects(city) -> dict:
     opinion = problem.opinions.first()
     evidence = SimpleUploadedFile("乙区整改.txt", "乙区的整改".encode(), content_type="text/plain")
     note = services.add_progress(problem=problem, actor=None, text="乙区的整改", file=evidence)
+    office = services.designate_body(organisation=city.district_b, actor=None, level=MonitoringLevel.OFFICE)
     return {
+        MonitoringBody: office,
         IntakePage: page,
         Problem: problem,
         Opinion: opinion,
