@@ -73,6 +73,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.orgs.demo",
         "vanguard.members.demo",
         "vanguard.campaigns.demo",
+        "vanguard.opinions.demo",
     ]
 
 
