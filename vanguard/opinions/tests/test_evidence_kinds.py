@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vanguard.campaigns import evidence, services
 from vanguard.campaigns.forms import evidence_forms
@@ -110,7 +111,12 @@ def test_the_counts_are_stored_when_the_step_is_recorded(running, city):
     figures = snapshot.data["figures"]
     assert (figures["opinions"], figures["problems"], figures["forwarded"], figures["rectified"]) == (4, 1, 1, 1)
     assert figures["rated"] == 0 and figures["satisfaction_rate"] is None
-    assert evidence.get("opinion_count").describe(count).startswith("4 ")
+    described = evidence.get("opinion_count").describe(count)
+    assert described == gettext("%(n)s opinions collected (%(start)s – %(end)s)") % {
+        "n": 4,
+        "start": count.data["start"],
+        "end": count.data["end"],
+    }
     assert "1" in evidence.get("five_tables").describe(snapshot)
 
 

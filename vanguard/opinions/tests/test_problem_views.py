@@ -83,7 +83,9 @@ def test_escalated_problems_show_to_the_organisation_directly_above(client, city
     Problem.objects.filter(pk=problem.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
     out = StringIO()
     call_command("escalate_overdue_problems", stdout=out)
-    assert out.getvalue().startswith("1")
+    assert out.getvalue().strip() == ngettext(
+        "%(n)d overdue problem escalated.", "%(n)d overdue problems escalated.", 1
+    ) % {"n": 1}
     committee = make_user("committee_sec_a", Role.SECRETARY, city.committee_a)
     response = login(client, committee).get(reverse("opinions:problems"), {"tab": "escalated"})
     assert listed_pks(response) == {problem.pk}
@@ -97,7 +99,9 @@ def test_escalated_problems_show_to_the_organisation_directly_above(client, city
     # Run again: nothing escalates twice.
     out = StringIO()
     call_command("escalate_overdue_problems", stdout=out)
-    assert out.getvalue().startswith("0")
+    assert out.getvalue().strip() == ngettext(
+        "%(n)d overdue problem escalated.", "%(n)d overdue problems escalated.", 0
+    ) % {"n": 0}
 
 
 def test_the_list_filters(client, city):
