@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "vanguard.meetings",
     "vanguard.campaigns",
     "vanguard.opinions",
+    "vanguard.ballots",
+    "vanguard.appraisals",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,11 @@ urlpatterns = [
     path("opinions/", include("vanguard.opinions.urls")),
     # The short link printed on posters: /o/<code>/ (public, no login).
     path("o/", include("vanguard.opinions.public_urls")),
+    path("ballots/", include("vanguard.ballots.urls")),
+    # The link on a ballot sheet's QR code and the kiosk page: /b/<ballot>/ (public, no login).
+    path("b/", include("vanguard.ballots.public_urls")),
+    path("appraisals/", include("vanguard.appraisals.urls")),
+    path("a/", include("vanguard.appraisals.public_urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

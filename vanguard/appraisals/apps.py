@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AppraisalsConfig(AppConfig):
+    name = "vanguard.appraisals"
+    label = "appraisals"
+
+    def ready(self) -> None:
+        from vanguard.appraisals import events, models, rules  # noqa: F401
+        from vanguard.orgs import hooks
+
+        for model in (models.SelfAnalysis, models.AppraisalResult, models.RemedialOrder, models.Screening):
+            hooks.register_path_copy(model, "org_path")

@@ -1,0 +1,1 @@
+"""What fires on ballot results (filled in below)."""

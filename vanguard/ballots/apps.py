@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class BallotsConfig(AppConfig):
+    name = "vanguard.ballots"
+    label = "ballots"
+
+    def ready(self) -> None:
+        from vanguard.ballots import events, models  # noqa: F401
+        from vanguard.orgs import hooks
+
+        for model in (models.Ballot, models.Frame):
+            hooks.register_path_copy(model, "org_path")
