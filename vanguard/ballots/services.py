@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -508,6 +508,7 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
         raise refuse(reason)
     digest = code_hash(normal)
     with transaction.atomic():
+        _hold_open(ballot)
         spent = Token.objects.filter(code_hash=digest, ballot_id=ballot.pk, spent=False, void=False).update(spent=True)
         if spent != 1:
             reason, _token = token_state(ballot, normal)
@@ -521,6 +522,30 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
             day=timezone.localdate(),
             answers=answers,
         )
+
+
+def _hold_open(ballot: Ballot, *, dates: bool = True) -> None:
+    """Refuse unless the ballot is open today, and keep it from closing until this transaction ends.
+
+    On PostgreSQL a KEY SHARE lock on the ballot's row: casts do not wait on
+    each other, but close_ballot's FOR UPDATE waits for every cast in flight
+    (so its shuffle and results include them) and a cast arriving meanwhile
+    waits for the close and then finds the ballot closed.  (The foreign key
+    would take the same lock, but only at commit: Django's are deferred.)
+    SQLite has one writer at a time, which orders casts and closing anyway.
+    """
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status, opens_on <= %s, closes_on >= %s FROM {Ballot._meta.db_table} WHERE id = %s{lock}",
+            [today, today, ballot.pk],
+        )
+        status, opened, not_past = cursor.fetchone()
+    if status == Status.DRAFT or (dates and status == Status.OPEN and not opened):
+        raise refuse("not_open")
+    if status != Status.OPEN or (dates and not not_past):
+        raise refuse("closed")
 
 
 # --- paper ballots, keyed in twice ---------------------------------------------------------------------------------
@@ -541,6 +566,8 @@ def key_in_paper(*, ballot: Ballot, actor, code: str, answers: dict) -> Keyed:
         raise refuse("malformed")
     digest = code_hash(normal)
     with transaction.atomic():
+        # Paper is keyed after the voting days too, until the office closes the ballot.
+        _hold_open(ballot, dates=False)
         token = Token.objects.select_for_update().filter(code_hash=digest).first()
         if token is None:
             raise refuse("unknown")
@@ -591,8 +618,7 @@ def _count_paper(ballot: Ballot, token: Token, answers: dict) -> None:
 def resolve_paper(*, ballot: Ballot, actor, code: str, answers: dict) -> None:
     """The third look: someone other than the two clerks reads the sheet and keys what it says; that counts."""
     _require(actor, ballot.org_path)
-    if ballot.status != Status.OPEN:
-        raise refuse("closed")
+    _hold_open(ballot, dates=False)
     normal = normalise_code(code)
     if normal is None:
         raise refuse("malformed")
