@@ -88,4 +88,5 @@ def test_neither_row_order_nor_key_order_follows_arrival_once_closed(city):
     assert abs(_spearman(row_order)) < 0.5
     assert abs(_spearman(key_order)) < 0.5
     # And the stored day is a date, the same for every cast of the day.
+    b.refresh_from_db()
     assert set(Cast.objects.filter(ballot=b).values_list("day", flat=True)) == {b.closed_on}
