@@ -11,3 +11,8 @@ class AppraisalsConfig(AppConfig):
 
         for model in (models.SelfAnalysis, models.AppraisalResult, models.RemedialOrder, models.Screening):
             hooks.register_path_copy(model, "org_path")
+
+        from vanguard.appraisals import panels
+
+        hooks.register_page_sections(panels.peer_sections)
+        hooks.register_page_sections(panels.lookback_sections)
