@@ -1,4 +1,5 @@
-"""Free-text answers become opinions (DOMAIN §3, issue 19 point 6) when their ballot closes, unlinked from who wrote them.
+"""Free-text answers become opinions (DOMAIN §3, issue 19 point 6) when their ballot closes, unlinked from who wrote
+them.
 
 Each free-text answer is stored as an `Opinion` of the questionnaire channel,
 held by the ballot's organisation and campaign, dated the day the ballot
