@@ -1,4 +1,7 @@
-"""Audit event types of ballots.  Casting is deliberately not audited: an entry per cast would say when a token voted."""
+"""Audit event types of ballots.
+
+Casting is deliberately not audited: an entry per cast would say when a token voted.
+"""
 
 from django.utils.translation import gettext_lazy as _
 

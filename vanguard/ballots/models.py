@@ -164,6 +164,9 @@ class Token(models.Model):
             models.CheckConstraint(condition=~models.Q(spent=True, void=True), name="token_not_spent_and_void"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.constituency}:{self.stratum}"
+
 
 class Source(models.TextChoices):
     ONLINE = "online", _("Online")
@@ -188,6 +191,9 @@ class Cast(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["ballot", "constituency", "stratum"], name="cast_ballot_group")]
 
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.pk}"
+
 
 class PaperEntry(models.Model):
     """One clerk's keying of one paper sheet; two that agree count it, and then both are deleted."""
@@ -205,6 +211,9 @@ class PaperEntry(models.Model):
         verbose_name = _("paper ballot entry")
         verbose_name_plural = _("paper ballot entries")
         constraints = [models.UniqueConstraint(fields=["code_hash", "clerk"], name="paper_entry_once_per_clerk")]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.sheet_code}"
 
 
 class FrameKind(models.TextChoices):
@@ -267,6 +276,9 @@ class FrameRow(models.Model):
         constraints = [models.UniqueConstraint(fields=["frame", "number"], name="frame_row_once")]
         indexes = [models.Index(fields=["frame", "stratum", "number"], name="frame_row_stratum")]
 
+    def __str__(self) -> str:
+        return f"{self.frame_id}:{self.number}"
+
 
 class Sample(models.Model):
     """A reproducible random draw from a frame: the seed and the sizes per stratum are kept and shown."""
@@ -289,6 +301,9 @@ class Sample(models.Model):
         verbose_name_plural = _("samples")
         ordering = ["-drawn_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.frame_id}:{self.seed}"
+
 
 class SampleRow(models.Model):
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="rows", verbose_name=_("sample"))
@@ -296,3 +311,6 @@ class SampleRow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sample", "row"], name="sample_row_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id}:{self.row_id}"

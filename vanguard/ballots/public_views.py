@@ -1,4 +1,4 @@
-"""The voting pages (no sign-in, no JavaScript): a ballot's kiosk page (/b/<ballot>/) and the QR link (/b/<ballot>/<code>/).
+"""The voting pages (no sign-in, no JavaScript): the kiosk page (/b/<ballot>/) and the QR link (/b/<ballot>/<code>/).
 
 The code is the voter's only credential, so the vote is exempt from CSRF
 (a forged cross-site vote would need the victim's own code, and there is no
@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from vanguard.ballots import services
 from vanguard.ballots.models import Ballot
 from vanguard.ballots.voting import AnswersForm
-from vanguard.core import ratelimit
+from vanguard.accounts import ratelimit
 from vanguard.core.views import public_page
 
 ratelimit.register_scope("ballot_bad", setting="VANGUARD_BALLOT_BAD_CODE_RATE", default="20/10m")
@@ -37,7 +37,9 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Your ballot code"),
         max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "ABCDE-23456"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "ABCDE-23456"}
+        ),
     )
 
 
@@ -66,7 +68,15 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return response
 
 
-STATUS = {"malformed": 400, "unknown": 404, "other_ballot": 404, "spent": 409, "void": 410, "not_open": 403, "closed": 410}
+STATUS = {
+    "malformed": 400,
+    "unknown": 404,
+    "other_ballot": 404,
+    "spent": 409,
+    "void": 410,
+    "not_open": 403,
+    "closed": 410,
+}
 
 
 def _guarded(view):

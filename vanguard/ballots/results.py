@@ -155,9 +155,7 @@ def compute(ballot: Ballot) -> Results:
         if constituency and stratum:
             strata[constituency].add(stratum)
     visible = is_visible(ballot, turnout[(ALL, ALL)].cast)
-    questions = [
-        QuestionResult(question, {}, ballot.count_basically) for question in ballot.questions
-    ]
+    questions = [QuestionResult(question, {}, ballot.count_basically) for question in ballot.questions]
     if visible:
         by_key = {result.key: result for result in questions}
         rows = Cast.objects.filter(ballot=ballot).values_list("constituency", "stratum", "answers")

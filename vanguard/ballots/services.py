@@ -356,9 +356,7 @@ def close_due(*, today: datetime.date | None = None) -> list[Ballot]:
 
 
 @transaction.atomic
-def issue_tokens(
-    *, ballot: Ballot, actor, count: int, medium: str, constituency: str, stratum: str = ""
-) -> list[str]:
+def issue_tokens(*, ballot: Ballot, actor, count: int, medium: str, constituency: str, stratum: str = "") -> list[str]:
     """`count` new codes for the ballot; only their keyed hashes are kept, so the caller must hand them out now."""
     _require(actor, ballot.org_path)
     if ballot.status == Status.CLOSED:
@@ -585,9 +583,7 @@ def key_in_paper(*, ballot: Ballot, actor, code: str, answers: dict) -> Keyed:
                 _("The two keyings of this sheet disagree; it waits for a third look."), code="mismatch_pending"
             )
         if not entries:
-            PaperEntry.objects.create(
-                ballot=ballot, code_hash=digest, clerk=actor, answers=answers, sheet_code=normal
-            )
+            PaperEntry.objects.create(ballot=ballot, code_hash=digest, clerk=actor, answers=answers, sheet_code=normal)
             return Keyed("waiting")
         first = entries[0]
         if first.answers == answers:

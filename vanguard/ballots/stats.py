@@ -1,4 +1,4 @@
-"""The statistics of results: proportions with Wilson intervals, and whether an interval can tell a rate from a threshold.
+"""Statistics of results: proportions with Wilson intervals; whether an interval can tell a rate from a threshold.
 
 Written here rather than taken from statsmodels: the Wilson score interval is a
 closed formula of a few lines, and statsmodels would bring scipy, pandas and

@@ -1,4 +1,4 @@
-"""The form of a ballot's questions, shared by the voting page and the clerks' paper keying: plain HTML, no JavaScript."""
+"""The form of a ballot's questions, for the voting page and the clerks' paper keying: plain HTML, no JavaScript."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The opinion pages' limits per client address: a person gives a few opinions an hour; a receipt is looked at now and then."""
+"""The opinion pages' limits per address: a person gives a few opinions an hour; a receipt is looked at now and then."""
 
-from vanguard.core.ratelimit import Rate, hit, parse_rate, rate_for, register_scope, retry_after
+from vanguard.accounts.ratelimit import Rate, hit, parse_rate, rate_for, register_scope, retry_after
 
 __all__ = ["Rate", "hit", "parse_rate", "rate_for", "retry_after"]
 

@@ -21,7 +21,12 @@ def questionnaire() -> list[dict]:
     return [
         {"key": "q1", "kind": QuestionKind.SATISFACTION, "label": "您对本单位先进性教育活动是否满意"},
         {"key": "q2", "kind": QuestionKind.SINGLE, "label": "您每周学习几次", "options": ["一次", "两次", "三次以上"]},
-        {"key": "q3", "kind": QuestionKind.MULTIPLE, "label": "您喜欢的学习形式", "options": ["领导讲", "专家讲", "自己学"]},
+        {
+            "key": "q3",
+            "kind": QuestionKind.MULTIPLE,
+            "label": "您喜欢的学习形式",
+            "options": ["领导讲", "专家讲", "自己学"],
+        },
         {"key": "q4", "kind": QuestionKind.RATING, "label": "给学习效果打分", "scale": 5},
         {"key": "q5", "kind": QuestionKind.TEXT, "label": "您的意见和建议"},
     ]

@@ -9,7 +9,11 @@ from vanguard.ballots.tests.factories import ballot
 def sibling_objects(city) -> dict:
     made = ballot(city.district_b, title="乙区满意度测评")
     frame = Frame.objects.create(
-        organisation=city.district_b, org_path=city.district_b.path, name="乙区居民名单", kind=FrameKind.RESIDENTS, rows=1
+        organisation=city.district_b,
+        org_path=city.district_b.path,
+        name="乙区居民名单",
+        kind=FrameKind.RESIDENTS,
+        rows=1,
     )
     row = FrameRow.objects.create(frame=frame, number=2, name="乙区居民", stratum="乙一社区")
     sample = Sample.objects.create(ballot=made, frame=frame, seed=7, sizes={"乙一社区": 1}, size=1)

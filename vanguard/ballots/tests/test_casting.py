@@ -224,7 +224,9 @@ def test_a_sheet_voted_online_cannot_be_keyed_in(city):
 
 def test_close_due_closes_past_ballots_without_pending_paper(city):
     today = timezone.localdate()
-    past = ballot(city.district_a, opens_on=today - datetime.timedelta(days=5), closes_on=today - datetime.timedelta(days=1))
+    past = ballot(
+        city.district_a, opens_on=today - datetime.timedelta(days=5), closes_on=today - datetime.timedelta(days=1)
+    )
     waiting = ballot(
         city.district_a, opens_on=today - datetime.timedelta(days=5), closes_on=today - datetime.timedelta(days=1)
     )

@@ -1,4 +1,4 @@
-"""Secrecy read from the database itself: no path from a stored ballot to a person, a token or a time finer than a day."""
+"""Secrecy read from the database itself: no path from a stored ballot to a person, a token or a time within a day."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ TIME_TYPES = ("datetime", "timestamp", "time")
 def columns(table: str) -> dict[str, str]:
     with connection.cursor() as cursor:
         description = connection.introspection.get_table_description(cursor, table)
-    return {column.name: connection.introspection.get_field_type(column.type_code, column).lower() for column in description}
+    return {
+        column.name: connection.introspection.get_field_type(column.type_code, column).lower() for column in description
+    }
 
 
 def test_the_cast_table_holds_nothing_that_leads_to_a_voter():
@@ -82,7 +84,9 @@ def test_neither_row_order_nor_key_order_follows_arrival_once_closed(city):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT answers FROM ballots_cast WHERE ballot_id = %s ORDER BY {physical}", [b.pk])
         row_order = [int(Cast._meta.get_field("answers").from_db_value(a, None, connection)["q1"]) for (a,) in cursor]
-    key_order = [int(answers["q1"]) for answers in Cast.objects.filter(ballot=b).order_by("id").values_list("answers", flat=True)]
+    key_order = [
+        int(answers["q1"]) for answers in Cast.objects.filter(ballot=b).order_by("id").values_list("answers", flat=True)
+    ]
     assert sorted(row_order) == list(range(count)) == sorted(key_order)
     # A random permutation of 100 has |Spearman's rho| above 0.5 with probability below one in a million.
     assert abs(_spearman(row_order)) < 0.5

@@ -54,7 +54,7 @@ def rate_for(scope: str) -> Rate:
 
 def _key(scope: str, request: HttpRequest, window: int) -> str:
     address = client_address(request) or "unknown"
-    digest = salted_hmac("vanguard.core.ratelimit", address).hexdigest()[:32]
+    digest = salted_hmac("vanguard.accounts.ratelimit", address).hexdigest()[:32]
     return f"rate:{scope}:{digest}:{int(time.time()) // window}"
 
 
