@@ -169,6 +169,11 @@ DATA_DIR = Path(os.environ.get("VANGUARD_DATA_DIR", BASE_DIR / "var"))
 MEDIA_ROOT = Path(os.environ.get("VANGUARD_MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"
 VANGUARD_UPLOAD_MAX_MB = int(os.environ.get("VANGUARD_UPLOAD_MAX_MB", "20"))
+# Printed ballots embed this CJK font (a .ttc's font number VANGUARD_PDF_FONT_INDEX; 2 is Simplified Chinese in Noto).
+VANGUARD_PDF_FONT = os.environ.get("VANGUARD_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+VANGUARD_PDF_FONT_INDEX = int(os.environ.get("VANGUARD_PDF_FONT_INDEX", "2"))
+# A PDF of ballot codes (the only copy of its codes) is deleted this many hours after it is written.
+VANGUARD_BALLOT_SHEETS_KEEP_HOURS = float(os.environ.get("VANGUARD_BALLOT_SHEETS_KEEP_HOURS", "24"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Reminders of overdue campaign steps go out by e-mail: SMTP in production, printed to the console in the demo.

@@ -123,7 +123,7 @@ def _page(request: HttpRequest, ballot: Ballot, bound: str = "", form: forms.For
         "issued": issued,
         "strata": strata,
         "recent": [{"job": job, "file": tasks.file_of(job) is not None} for job in recent],
-        "keep_hours": tasks.keep_hours(),
+        "keep_hours": round(tasks.keep_hours()),
         "closed": ballot.status == Status.CLOSED,
     }
     return render(request, "ballots/sheets/issue.html", context)

@@ -40,7 +40,7 @@ KIND = "ballots.sheets"
 SHEETS, KIOSK = "sheets", "kiosk"
 MEDIUM = {SHEETS: Medium.SHEET, KIOSK: Medium.KIOSK}
 # A sheet is a page: beyond this a print shop wants several files anyway, and the job stays within minutes.
-MAX_SHEETS = 10_000
+MAX_SHEETS = 5_000
 MAX_KIOSK_CODES = 100_000
 DEFAULT_KEEP_HOURS = 24
 
