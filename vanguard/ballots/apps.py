@@ -6,8 +6,10 @@ class BallotsConfig(AppConfig):
     label = "ballots"
 
     def ready(self) -> None:
-        from vanguard.ballots import events, models  # noqa: F401
+        from vanguard.ballots import events, models, to_opinions  # noqa: F401
         from vanguard.orgs import hooks
+
+        to_opinions.connect()
 
         for model in (models.Ballot, models.Frame):
             hooks.register_path_copy(model, "org_path")
