@@ -116,7 +116,7 @@ def _check_sizes(counts: Mapping[str, int], sizes: Mapping[str, int]) -> dict[st
         if size:
             checked[stratum] = size
     if problems:
-        raise ValidationError(problems, code="sizes")
+        raise ValidationError([ValidationError(problem, code="sizes") for problem in problems])
     if not checked:
         raise ValidationError(_("Give at least one stratum a sample size above zero."), code="empty")
     return checked
