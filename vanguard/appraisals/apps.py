@@ -16,3 +16,7 @@ class AppraisalsConfig(AppConfig):
 
         hooks.register_page_sections(panels.peer_sections)
         hooks.register_page_sections(panels.lookback_sections)
+
+        from vanguard.campaigns import hooks as campaign_hooks
+
+        campaign_hooks.register_unit_sections(panels.unit_sections)

@@ -22,7 +22,8 @@ from vanguard.core import audit
 
 SHARES = ("unqualified_share", "remedial_share", "bottom_share")
 WEIGHTS = ("weight_members", "weight_public", "weight_upper")
-FIELDS = ("threshold", "count_basically", "rewrite_below_threshold", *SHARES, *WEIGHTS)
+BOOLEANS = ("count_basically", "rewrite_below_threshold")
+FIELDS = ("threshold", *BOOLEANS, *SHARES, *WEIGHTS)
 
 
 def rules_for(campaign) -> Rules:
@@ -83,8 +84,9 @@ def update_rules(*, campaign, actor, values: dict) -> Rules:
     rules, _created = Rules.objects.select_for_update().get_or_create(campaign=campaign)
     changes = {}
     for name in FIELDS:
-        old = getattr(rules, name)
-        new = merged[name] if isinstance(merged[name], bool) else _decimal(merged[name])
+        # A row just created holds the model's defaults as floats (0.4): compared as decimals, 0.4 is 0.4.
+        old = getattr(rules, name) if name in BOOLEANS else _decimal(getattr(rules, name))
+        new = bool(merged[name]) if name in BOOLEANS else _decimal(merged[name])
         if old != new:
             changes[name] = [_plain(old), _plain(new)]
             setattr(rules, name, new)
@@ -93,7 +95,7 @@ def update_rules(*, campaign, actor, values: dict) -> Rules:
         audit.record(
             event=events.RULES_CHANGED,
             **acting_as(actor, campaign.org_path),
-            target=campaign,
+            target=rules,
             organisation=campaign.organisation,
             changes=changes,
         )

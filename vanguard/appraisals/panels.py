@@ -31,3 +31,11 @@ def lookback_sections(request: HttpRequest, organisation: Organisation) -> list[
     if can_at_path(request.user, Action.CHANGE, organisation.path) and units.exists():
         sections.append(PageSection("appraisals/lookback/_organisation_actions.html", place="actions"))
     return sections
+
+
+def unit_sections(request: HttpRequest, unit: Unit) -> list[PageSection]:
+    """On a campaign unit's page: the remedial work ordered for it and not yet done (campaigns.hooks)."""
+    orders = list(lookback.open_orders_of([unit.pk]))
+    if not orders:
+        return []
+    return [PageSection("appraisals/lookback/_unit_marker.html", {"remedial_orders": orders})]

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path, scope_roots
-from vanguard.campaigns import evidence, selectors, services, supervision
+from vanguard.campaigns import evidence, hooks, selectors, services, supervision
 from vanguard.campaigns.forms import (
     BatchStartForm,
     CampaignForm,
@@ -174,6 +174,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visits": visits,
         "history": audit.history(unit),
         "ancestors": _ancestor_units(unit, request.user),
+        "sections": hooks.unit_sections(request, unit),
     }
     return render(request, "campaigns/unit.html", context)
 
