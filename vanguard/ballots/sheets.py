@@ -184,6 +184,7 @@ class _Sheet:
     def _continue(self) -> None:
         """A further page of the same sheet: the code again, so the clerks never key a page under the wrong code."""
         pdf = self.pdf
+        size = pdf.font_size_pt  # the question or option being drawn goes on in its own size
         pdf.add_page()
         pdf.set_font(FONT, size=9)
         pdf.set_xy(MARGIN, MARGIN)
@@ -193,6 +194,7 @@ class _Sheet:
             _("%(title)s — continued — ballot code %(code)s") % {"title": self.ballot.title, "code": self.code},
         )
         pdf.ln(8)
+        pdf.set_font(FONT, size=size)
 
     def _room(self, height: float) -> None:
         if self.pdf.get_y() + height > self.bottom:
@@ -229,7 +231,10 @@ class _Sheet:
         left, right = MARGIN + 4, PAGE_WIDTH - MARGIN
         x, y = left, pdf.get_y()
         for label in labels:
-            width = BOX + 2 + min(pdf.get_string_width(label), right - left - BOX - 2) + 8
+            if BOX + 2 + pdf.get_string_width(label) > right - left:
+                x, y = self._long_option(label, x, y)
+                continue
+            width = BOX + 2 + pdf.get_string_width(label) + 8
             if x > left and x + width > right:
                 x, y = left, y + LINE
             if y + LINE > self.bottom:
@@ -239,7 +244,23 @@ class _Sheet:
             pdf.set_xy(x + BOX + 2, y)
             pdf.cell(width - BOX - 10, LINE, label)
             x += width
-        pdf.set_xy(MARGIN, y + LINE)
+        pdf.set_xy(MARGIN, y + (LINE if x > left else 0))
+
+    def _long_option(self, label: str, x: float, y: float) -> tuple[float, float]:
+        """An option wider than a line: on lines of its own, its box beside the first."""
+        pdf = self.pdf
+        left, right = MARGIN + 4, PAGE_WIDTH - MARGIN
+        if x > left:
+            y += LINE
+        text_width = right - left - BOX - 2
+        lines = len(pdf.multi_cell(text_width, LINE, label, dry_run=True, output="LINES"))
+        if y + lines * LINE > self.bottom:
+            self._continue()
+            y = pdf.get_y()
+        pdf.rect(left, y + (LINE - BOX) / 2, BOX, BOX)
+        pdf.set_xy(left + BOX + 2, y)
+        pdf.multi_cell(text_width, LINE, label)
+        return left, y + lines * LINE
 
     def _closing(self) -> None:
         pdf = self.pdf

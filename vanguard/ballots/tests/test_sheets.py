@@ -309,3 +309,39 @@ def test_the_pdf_is_a4(city, survey, tmp_path):
     )
     page = pdfium.PdfDocument(io.BytesIO(path.read_bytes()))[0]
     assert (round(page.get_width() / POINTS_PER_MM), round(page.get_height() / POINTS_PER_MM)) == (210, 297)
+
+
+def test_a_long_questionnaire_continues_with_the_code_on_every_page(city, survey, tmp_path):
+    long_option = "我认为应当" + "加强学习、改进作风、联系群众" * 8
+    questions = [
+        {
+            "key": f"q{n}",
+            "kind": "single",
+            "label": f"第{n}题：您对这项工作的看法",
+            "options": ["好", "较好", long_option],
+        }
+        for n in range(1, 31)
+    ]
+    survey.questions = questions
+    path = tmp_path / "long.pdf"
+    codes = ["ABCDE-23456", "FGHJK-78923"]
+    pages = sheets.write_sheets(
+        ballot=survey, codes=codes, constituency="public", stratum="", base_url="https://x.cn/", path=path
+    )
+    texts = page_texts(path.read_bytes())
+    assert pages == len(texts) and len(texts) % 2 == 0 and len(texts) >= 4
+    half = len(texts) // 2
+    assert [set(CODE.findall(text)) for text in texts] == [{codes[0]}] * half + [{codes[1]}] * half
+    first_sheet = "".join(texts[:half]).replace("\n", "").replace("\r", "")
+    assert all(f"第{n}题" in first_sheet for n in range(1, 31))
+    assert first_sheet.count("联系群众") == 8 * 30  # the long option wrapped, not cut
+    # A question that starts a continuation page keeps its size (the page's header is smaller).
+    heights = set()
+    document = pdfium.PdfDocument(path.read_bytes())
+    for index in range(len(document)):
+        textpage = document[index].get_textpage()
+        text = textpage.get_text_range()
+        for match in re.finditer(r"\d+\. 第", text):
+            left, bottom, right, top = textpage.get_charbox(match.end() - 1)
+            heights.add(round(top - bottom))
+    assert len(heights) == 1, heights
