@@ -558,7 +558,7 @@ def _criteria(entry, weights, threshold, share, ranked, cut, flagged_count, edge
             "criterion": "composite",
             "value": _number(entry.composite),
             "components": list(share_of),
-            "missing": [name for name in COMPONENTS if name not in share_of],
+            "missing": [name for name in COMPONENTS if entry.values[name] is None],
         },
     ]
     for name in share_of:

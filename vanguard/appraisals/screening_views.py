@@ -348,7 +348,9 @@ def assessment_template(request: HttpRequest, pk: int) -> HttpResponse:
     known = {
         organisation_id: (score, note)
         for organisation_id, score, note in UpperAssessment.objects.filter(
-            tree.subtree_q("org_path", under.path), campaign=campaign
+            # By the organisation's own path: UpperAssessment.org_path is not among the copies a move rewrites.
+            tree.subtree_q("organisation__path", under.path),
+            campaign=campaign,
         ).values_list("organisation_id", "score", "note")
     }
     content = screening_workbook.template_workbook((code, name, *known.get(pk, (None, ""))) for pk, code, name in below)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import PASSWORD
@@ -17,6 +19,7 @@ from vanguard.appraisals import screening as logic
 from vanguard.appraisals.models import Screening, UpperAssessment
 from vanguard.campaigns.tests.factories import make_campaign
 from vanguard.core.spreadsheets import open_sheets
+from vanguard.orgs.factories import OrganisationFactory
 from vanguard.orgs.models import Kind
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +215,22 @@ def test_template_lists_the_organisations_below_with_their_scores(client, city, 
     by_code = {row[0]: row for row in rows[1:]}
     assert set(by_code) == {city.committee_a.code, city.branch_a.code, city.branch_a2.code}
     assert by_code[city.branch_a.code][2] == 66
+
+
+def test_results_page_queries_do_not_grow_with_the_entries(client, city, campaign):
+    login(client, city.office)
+
+    def queries(run) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("appraisals:screening_detail", args=[run.pk])).status_code == 200
+        return len(captured)
+
+    small = logic.run_screening(campaign=campaign, organisation=city.district_a, level=Kind.BRANCH, actor=city.office)
+    for n in range(8):
+        branch = OrganisationFactory(name=f"甲{n}新支部", parent=city.committee_a)
+        UpperAssessment.objects.create(
+            campaign=campaign, organisation=branch, org_path=branch.path, score=50 + n, assessed_on=campaign.starts_on
+        )
+    large = logic.run_screening(campaign=campaign, organisation=city.district_a, level=Kind.BRANCH, actor=city.office)
+    assert large.entries.count() == small.entries.count() + 8
+    assert queries(large) == queries(small)
