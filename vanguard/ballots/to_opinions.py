@@ -79,9 +79,13 @@ def _receipts(count: int) -> list[str]:
     """`count` receipt codes unused by any opinion, made as opinions.services makes them for entered opinions."""
     fresh: set[str] = set()
     while len(fresh) < count:
-        wanted = {opinion_services.new_receipt() for _ in range(count - len(fresh))} - fresh
-        taken = set(Opinion.objects.filter(receipt__in=wanted).values_list("receipt", flat=True))
-        fresh |= wanted - taken
+        wanted = list({opinion_services.new_receipt() for _ in range(count - len(fresh))} - fresh)
+        taken: set[str] = set()
+        # In slices: 52,000 answers would pass SQLite's limit on the variables of one statement.
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start : start + 5000]
+            taken.update(Opinion.objects.filter(receipt__in=chunk).values_list("receipt", flat=True))
+        fresh.update(code for code in wanted if code not in taken)
     return list(fresh)
 
 

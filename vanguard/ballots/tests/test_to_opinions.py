@@ -122,3 +122,38 @@ def test_answers_are_shuffled_not_kept_in_cast_order(city):
     pairs = sum(1 for a, b in zip(texts, texts[1:], strict=False) if a[:4] == b[:4])
     # Kept together, one respondent's two answers would sit side by side 40 times; shuffled, about once.
     assert pairs < 10
+
+
+def test_receipts_skip_codes_already_taken(city, monkeypatch):
+    Opinion.objects.create(
+        organisation=city.branch_a,
+        org_path=city.branch_a.path,
+        channel=Channel.WEB,
+        direction=Direction.PUBLIC_OFFICIAL,
+        source_group=SourceGroup.PUBLIC,
+        received_on=city.member_a.joined_on,
+        text="旧意见",
+        receipt="TAKEN22222",
+    )
+    offered = iter(["TAKEN22222", "FRESH22222", "FRESH22222", "FRESH33333"])
+    monkeypatch.setattr(to_opinions.opinion_services, "new_receipt", lambda: next(offered))
+    assert sorted(to_opinions._receipts(2)) == ["FRESH22222", "FRESH33333"]
+
+
+def test_thousands_of_answers_in_one_close(city):
+    made = ballot(city.branch_a, kind=Kind.QUESTIONNAIRE, questions=questionnaire())
+    day = made.opens_on
+    Cast.objects.bulk_create(
+        Cast(
+            ballot=made,
+            constituency=Constituency.PUBLIC,
+            stratum="",
+            source="online",
+            day=day,
+            answers={"q5": f"第{n}条"},
+        )
+        for n in range(6000)
+    )
+    services.close_ballot(ballot=made, actor=None)
+    assert Opinion.objects.count() == 6000
+    assert Opinion.objects.values("receipt").distinct().count() == 6000
