@@ -39,7 +39,7 @@ def _stratum_field() -> forms.CharField:
         label=gettext_lazy("Stratum (optional)"),
         max_length=100,
         required=False,
-        help_text=gettext_lazy("Printed on each sheet; results are counted per stratum (an area, a unit)."),
+        help_text=gettext_lazy("Results are counted per stratum (an area, a unit); a printed sheet shows it."),
         widget=forms.TextInput(attrs={"list": "ballot-strata"}),
     )
 
