@@ -155,7 +155,10 @@ def read_frame(path: Path | str) -> FrameReading:
     positions = header.positions
 
     for row in rows:
-        if is_blank(row.cells):
+        cells = row.cells
+        values = {key: text(cells[index]) if index < len(cells) else "" for key, index in positions.items()}
+        # Only a row empty in the frame's columns can be blank: the whole row is looked at for those alone.
+        if not any(values.values()) and is_blank(cells):
             continue
         if len(reading.rows) >= MAX_ROWS:
             reading.problems.append(
@@ -167,10 +170,6 @@ def read_frame(path: Path | str) -> FrameReading:
                 )
             )
             break
-        cells = row.cells
-        values = {}
-        for key, index in positions.items():
-            values[key] = text(cells[index]) if index < len(cells) else ""
         problems = reading.problems
         for key in REQUIRED:
             if not values[key]:

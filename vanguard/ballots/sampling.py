@@ -44,7 +44,7 @@ from vanguard.ballots.models import (
     SampleRow,
     Status,
 )
-from vanguard.core import audit
+from vanguard.core import audit, bulk
 from vanguard.core.models import Job
 
 SEED_BITS = 63  # Sample.seed is a signed 64-bit column
@@ -188,9 +188,7 @@ def draw_sample(
         size=sum(sizes.values()),
         drawn_by=actor,
     )
-    SampleRow.objects.bulk_create(
-        [SampleRow(sample=sample, row_id=pk) for rows in drawn.values() for pk in rows], batch_size=5000
-    )
+    bulk.insert_rows(SampleRow, ({"sample_id": sample.pk, "row_id": pk} for rows in drawn.values() for pk in rows))
     audit.record(
         event=events.SAMPLE_DRAWN,
         **acting_as(actor, ballot.org_path),
