@@ -106,8 +106,9 @@ def may_comment(user, analysis: SelfAnalysis, today: datetime.date | None = None
     """Readers in the audience (or the branch's side) comment while it is published; not the member themself."""
     if not is_published(analysis, today) or getattr(user, "member_id", None) == analysis.member_id:
         return False
-    if can_at_path(user, Action.VIEW, analysis.org_path):
+    if can_at_path(user, Action.CHANGE, analysis.org_path):
         return True
+    # A read-only role (a supervisor) reads but does not take part; it comments only as a reader in the audience.
     return SelfAnalysis.objects.filter(audience_q(user, today), pk=analysis.pk).exists()
 
 

@@ -331,3 +331,10 @@ def test_the_helper_is_of_the_same_branch(city, campaign):
         analysis.assign_helper(analysis=made, actor=city.branch_secretary_a, helper=city.member_b)
     with pytest.raises(ValidationError):
         analysis.assign_helper(analysis=made, actor=city.branch_secretary_a, helper=city.member_a)
+
+
+def test_a_read_only_role_reads_but_does_not_comment(city, campaign):
+    made = published(city, campaign, audience=Audience.BRANCH)
+    assert analysis.readable(city.supervisor_a).filter(pk=made.pk).exists()
+    assert not analysis.may_comment(city.supervisor_a, made)
+    assert analysis.may_comment(city.branch_secretary_a, made)

@@ -162,7 +162,9 @@ def test_a_reader_sees_the_published_version_only_and_no_comments(client, city, 
     )
     Comment.objects.create(version=version, text="秘密的意见")
     page = login(client, readers["same"]).get(reverse("appraisals:analysis_detail", args=[item.pk])).content.decode()
-    assert "新稿" in page and "旧稿" not in page and "秘密的意见" not in page and "50" not in page
+    assert "新稿" in page and "旧稿" not in page and "秘密的意见" not in page and "50.00" not in page
+    branch = login(client, city.branch_secretary_a).get(reverse("appraisals:analysis_detail", args=[item.pk]))
+    assert all(text in branch.content.decode() for text in ("新稿", "旧稿", "秘密的意见", "50.00"))
 
 
 def test_comments_reach_the_branch(client, city, campaign, readers):
@@ -197,6 +199,21 @@ def test_the_branch_list_shows_status_and_rating(client, city, campaign):
     for who in ("member_user_a", "secretary_b"):
         assert login(client, getattr(city, who)).get(url).status_code == 404
     assert login(client, city.supervisor_a).get(url).status_code == 200
+
+
+def test_the_branch_list_reads_a_fixed_number_of_queries(client, city, campaign, django_assert_max_num_queries):
+    login(client, city.branch_secretary_a)
+    url = reverse("appraisals:analysis_branch", args=[city.branch_a.pk])
+    make(city, campaign)
+    client.get(url)  # sessions and caches warmed
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url).status_code == 200
+    for n in range(12):
+        member = MemberFactory(organisation=city.branch_a, name=f"党员{n}")
+        analysis.write_version(campaign=campaign, member=member, actor=city.branch_secretary_a, text="材料")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count('href="/appraisals/analyses/') >= 13
 
 
 def test_the_index_lists_the_scope_and_sends_a_member_to_their_own(client, city, campaign):
