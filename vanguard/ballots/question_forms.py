@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from vanguard.ballots.models import Ballot, QuestionKind, Subject
 
@@ -70,7 +71,13 @@ class CopyForm(forms.Form):
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = sources
-        self.fields["source"].label_from_instance = lambda ballot: (
-            f"{ballot.title} · {ballot.organisation} · {ballot.opens_on:%Y-%m-%d}"
-            + (f" · {ballot.campaign}" if ballot.campaign_id else "")
+        self.fields["source"].label_from_instance = lambda ballot: " · ".join(
+            [
+                ballot.title,
+                str(ballot.organisation),
+                f"{ballot.opens_on:%Y-%m-%d}",
+                *([str(ballot.campaign)] if ballot.campaign_id else []),
+                ngettext("%(count)d question", "%(count)d questions", len(ballot.questions))
+                % {"count": len(ballot.questions)},
+            ]
         )

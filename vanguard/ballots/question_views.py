@@ -25,7 +25,7 @@ from vanguard.accounts.scoping import Action, restrict
 from vanguard.ballots import question_forms as qf
 from vanguard.ballots import results as ballot_results
 from vanguard.ballots import results_workbook, services
-from vanguard.ballots.models import Ballot, QuestionKind, Status
+from vanguard.ballots.models import Ballot, QuestionKind, Status, Subject
 from vanguard.core.views import apply_service, get_scoped, scoped_view
 
 # Ballots offered to copy from: the newest, narrowed by a search on the title; any in scope can still be posted.
@@ -67,7 +67,11 @@ def _rows(questions: list[dict]) -> list[dict]:
         options = []
         if kind in qf.CHOICE_KINDS + qf.SUBJECT_KINDS:
             options = [services.option_label(question, o) for o in services.options_of(question)]
-        rows.append({"number": number, "q": question, "kind_label": kind_label, "options": options})
+        subject = question.get("subject")
+        subject_label = Subject(subject).label if subject in Subject.values else subject
+        rows.append(
+            {"number": number, "q": question, "kind_label": kind_label, "options": options, "subject": subject_label}
+        )
     return rows
 
 
