@@ -11,8 +11,8 @@
   const chart = echarts.init(box, null, { renderer: "canvas" });
   chart.setOption({
     tooltip: { trigger: "axis", renderMode: "richText" },
-    grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
-    xAxis: { type: "value", min: 0, max: 100, name: data.label },
+    grid: { left: 8, right: 16, top: 16, bottom: 32, containLabel: true },
+    xAxis: { type: "value", min: 0, max: 100, name: data.label, nameLocation: "middle", nameGap: 28 },
     yAxis: {
       type: "category",
       inverse: true,
