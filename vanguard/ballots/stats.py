@@ -51,4 +51,7 @@ def wilson(hits: int, total: int, z: float = Z95) -> tuple[float, float] | None:
     denominator = 1 + z2 / total
     centre = (p + z2 / (2 * total)) / denominator
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or all hits the bound is exactly 0 or 1; the formula leaves rounding noise (5.6e-17) there.
+    low = 0.0 if hits == 0 else max(0.0, centre - half)
+    high = 1.0 if hits == total else min(1.0, centre + half)
+    return low, high

@@ -28,6 +28,7 @@ def test_wilson_matches_statsmodels(counts, expected):
 
 def test_no_observations_has_no_interval():
     assert wilson(0, 0) is None
+    assert wilson(0, 25)[0] == 0.0 and wilson(25, 25)[1] == 1.0
     assert Proportion(0, 0).share is None
     assert not Proportion(0, 0).straddles(70)
 
