@@ -6,7 +6,8 @@ class BallotsConfig(AppConfig):
     label = "ballots"
 
     def ready(self) -> None:
-        from vanguard.ballots import events, models, to_opinions  # noqa: F401
+        # frames registers the job that loads big sampling frames: every process (a worker too) must know it.
+        from vanguard.ballots import events, frames, models, to_opinions  # noqa: F401
         from vanguard.orgs import hooks
 
         to_opinions.connect()

@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
 from vanguard.ballots import events
 from vanguard.ballots.models import Frame, FrameKind, FrameRow
-from vanguard.core import audit, bulk
+from vanguard.core import audit, bulk, jobs
+from vanguard.core.models import Job
 from vanguard.core.spreadsheets import (
     DEFAULT_LIMITS,
     Column,
@@ -114,7 +120,7 @@ def normalise_phone(written: str) -> str | None:
 
 
 def _header_and_rows(path: Path):
-    """The first sheet whose header names a name and a stratum column, and its rows below the header."""
+    """The first sheet whose header names a name and a stratum column, its rows below the header, and its size."""
     best = None
     for sheet in open_sheets(path):
         rows = fill_merged(sheet.rows, sheet.merged)
@@ -123,16 +129,19 @@ def _header_and_rows(path: Path):
         if header is None:
             continue
         if all(key in header.positions for key in REQUIRED):
-            return header, itertools.chain((r for r in head if r.number > header.row_number), rows)
+            return header, itertools.chain((r for r in head if r.number > header.row_number), rows), sheet.total_rows
         best = best or header
-    return best, None
+    return best, None, 0
 
 
-def read_frame(path: Path | str) -> FrameReading:
-    """The rows of the file as frame rows, and every problem found reading them (nothing is stored here)."""
+def read_frame(path: Path | str, *, progress: Callable | None = None) -> FrameReading:
+    """The rows of the file as frame rows, and every problem found reading them (nothing is stored here).
+
+    `progress(done, total, message)` is called every PROGRESS_ROWS rows (a background job's).
+    """
     reading = FrameReading()
     try:
-        header, rows = _header_and_rows(Path(path))
+        header, rows, total = _header_and_rows(Path(path))
     except SpreadsheetError as exc:
         reading.problems.append(RowProblem(0, "", str(exc)))
         return reading
@@ -155,6 +164,8 @@ def read_frame(path: Path | str) -> FrameReading:
     positions = header.positions
 
     for row in rows:
+        if progress is not None and row.number % PROGRESS_ROWS == 0:
+            progress(row.number, total, _("Checking the rows"))
         cells = row.cells
         values = {key: text(cells[index]) if index < len(cells) else "" for key, index in positions.items()}
         # Only a row empty in the frame's columns can be blank: the whole row is looked at for those alone.
@@ -212,12 +223,7 @@ def read_frame(path: Path | str) -> FrameReading:
     return reading
 
 
-def import_frame(*, organisation, actor, kind: str, name: str, path: Path | str, file_name: str = "") -> Frame:
-    """The whole file stored as a frame of `organisation`, or nothing: raises FrameRefused naming every bad row.
-
-    The frame belongs to the organisation's subtree: only who may change
-    records there may upload one, and only they and those above see it.
-    """
+def _check_upload(*, organisation, actor, kind: str, name: str) -> str:
     if actor is not None and not can_at_path(actor, Action.CHANGE, organisation.path):
         raise ValidationError(_("You may not do this for this organisation."), code="forbidden")
     if kind not in FrameKind.values:
@@ -225,7 +231,26 @@ def import_frame(*, organisation, actor, kind: str, name: str, path: Path | str,
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Give the frame a name."), code="name")
-    reading = read_frame(path)
+    return name
+
+
+def import_frame(
+    *,
+    organisation,
+    actor,
+    kind: str,
+    name: str,
+    path: Path | str,
+    file_name: str = "",
+    progress: Callable | None = None,
+) -> Frame:
+    """The whole file stored as a frame of `organisation`, or nothing: raises FrameRefused naming every bad row.
+
+    The frame belongs to the organisation's subtree: only who may change
+    records there may upload one, and only they and those above see it.
+    """
+    name = _check_upload(organisation=organisation, actor=actor, kind=kind, name=name)
+    reading = read_frame(path, progress=progress)
     if reading.problems:
         raise FrameRefused(sorted(reading.problems, key=lambda p: (p.row, p.column)))
     with transaction.atomic():
@@ -238,7 +263,12 @@ def import_frame(*, organisation, actor, kind: str, name: str, path: Path | str,
             rows=len(reading.rows),
             created_by=actor,
         )
-        bulk.insert_rows(FrameRow, ({"frame_id": frame.pk, **row} for row in reading.rows))
+        count = len(reading.rows)
+        bulk.insert_rows(
+            FrameRow,
+            ({"frame_id": frame.pk, **row} for row in reading.rows),
+            progress=(lambda done: progress(done, count, _("Storing the rows"))) if progress else None,
+        )
         audit.record(
             event=events.FRAME_UPLOADED,
             **acting_as(actor, organisation.path),
@@ -247,6 +277,64 @@ def import_frame(*, organisation, actor, kind: str, name: str, path: Path | str,
             data={"kind": kind, "rows": len(reading.rows), "file": file_name, "strata": len(strata_of(reading.rows))},
         )
     return frame
+
+
+# --- big lists in the background ---------------------------------------------------------------------------------
+
+JOB_KIND = "ballots.frame"
+# Above this an upload is loaded by a background job (about 40,000 rows of .xlsx; a few seconds' work per 100,000).
+BACKGROUND_BYTES = 2 * 1024 * 1024
+PROGRESS_ROWS = 5000
+# A job's result keeps at most this many problems (the count says how many there were).
+MAX_PROBLEMS_KEPT = 1000
+
+
+def upload_directory() -> Path:
+    path = Path(settings.DATA_DIR) / "ballot-frames"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_import(*, organisation, actor, kind: str, name: str, path: Path | str, file_name: str = "") -> Job:
+    """Queue the loading of a big list (moved out of `path` into the data directory); the job stores it or names
+    every bad row, as import_frame does."""
+    name = _check_upload(organisation=organisation, actor=actor, kind=kind, name=name)
+    stored = upload_directory() / f"{uuid.uuid4().hex}{Path(path).suffix.lower()[:8]}"
+    shutil.move(str(path), stored)
+    params = {"kind": kind, "name": name, "file": stored.name, "file_name": file_name}
+    return jobs.start(kind=JOB_KIND, params=params, user=actor, organisation=organisation)
+
+
+@jobs.register(JOB_KIND, title=gettext_lazy("Load a sampling frame"), result_template="ballots/samples/_frame_job.html")
+def load_frame_job(job: Job, progress) -> dict:
+    params = job.params or {}
+    path = upload_directory() / Path(str(params.get("file", ""))).name
+    user = job.created_by
+    if user is None or not can_at_path(user, Action.CHANGE, job.organisation.path):
+        path.unlink(missing_ok=True)
+        raise jobs.JobFailed(_("This organisation is no longer within your organisations."))
+    if not path.is_file():
+        raise jobs.JobFailed(_("The uploaded file is no longer there: upload it again."))
+    try:
+        frame = import_frame(
+            organisation=job.organisation,
+            actor=user,
+            kind=params.get("kind", ""),
+            name=params.get("name", ""),
+            path=path,
+            file_name=params.get("file_name", ""),
+            progress=progress,
+        )
+    except FrameRefused as refused:
+        kept = [[p.row, p.column, p.message] for p in refused.problems[:MAX_PROBLEMS_KEPT]]
+        result = {"frame": None, "problem_count": len(refused.problems), "problems": kept}
+    except ValidationError as exc:
+        raise jobs.JobFailed(" ".join(exc.messages)) from None
+    else:
+        result = {"frame": frame.pk, "rows": frame.rows}
+    # Kept until now so that a job whose worker died starts again from the file (the import is all or nothing).
+    path.unlink(missing_ok=True)
+    return result
 
 
 def strata_of(rows: list[dict]) -> dict[str, int]:

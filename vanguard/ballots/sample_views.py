@@ -75,20 +75,25 @@ def frame_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             upload = data["file"]
+            arguments = {
+                "organisation": data["organisation"] or own,
+                "actor": request.user,
+                "kind": data["kind"],
+                "name": data["name"],
+                "file_name": upload.name,
+            }
             with tempfile.TemporaryDirectory() as directory:
                 target = Path(directory) / f"frame{Path(upload.name).suffix.lower()[:8]}"
                 with target.open("wb") as out:
                     for chunk in upload.chunks():
                         out.write(chunk)
+                if upload.size > frames.BACKGROUND_BYTES:
+                    job = apply_service(form, lambda: frames.start_import(path=target, **arguments))
+                    if job is not None:
+                        return redirect("core:job", pk=job.pk)
+                    return _frame_list_page(request, form, problems)
                 try:
-                    frame = frames.import_frame(
-                        organisation=data["organisation"] or own,
-                        actor=request.user,
-                        kind=data["kind"],
-                        name=data["name"],
-                        path=target,
-                        file_name=upload.name,
-                    )
+                    frame = frames.import_frame(path=target, **arguments)
                 except frames.FrameRefused as refused:
                     problems = refused.problems
                 except ValidationError as exc:
@@ -99,6 +104,10 @@ def frame_list(request: HttpRequest) -> HttpResponse:
                         ngettext("%(count)d row stored.", "%(count)d rows stored.", frame.rows) % {"count": frame.rows},
                     )
                     return redirect("ballots:frame", pk=frame.pk)
+    return _frame_list_page(request, form, problems)
+
+
+def _frame_list_page(request: HttpRequest, form, problems) -> HttpResponse:
     rows = restrict(Frame.objects.select_related("organisation"), request.user).order_by("-created_at", "-pk")
     context = {"form": form, "problems": problems, "frames": rows[:LIST_SIZE], "max_rows": frames.MAX_ROWS}
     status = 400 if problems or (form is not None and form.errors) else 200

@@ -7,9 +7,11 @@ import xlsxwriter
 from django.urls import reverse
 
 from conftest import PASSWORD
+from vanguard.accounts import scoping
+from vanguard.accounts.models import RoleAssignment
 from vanguard.ballots import frames
 from vanguard.ballots.models import Frame, FrameKind, FrameRow
-from vanguard.core.models import AuditEntry
+from vanguard.core.models import AuditEntry, Job, JobStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +217,62 @@ def test_the_blank_template_reads_back_as_a_frame_header(client, city, tmp_path)
     reading = frames.read_frame(path)
     # Only the header: the reader finds it and says there are no rows below.
     assert [p.message for p in reading.problems] == [frames._("The sheet has no rows below its header.")]
+
+
+# --- big lists in the background -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR
+
+
+def test_a_big_upload_is_loaded_by_a_job(
+    client, city, tmp_path, data_dir, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(frames, "BACKGROUND_BYTES", 100)
+    path = write_xlsx(tmp_path / "good.xlsx", GOOD)
+    client.login(username=city.secretary_a.username, password=PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(
+            reverse("ballots:frames"), {"name": "甲区居民", "kind": FrameKind.RESIDENTS, "file": handle}
+        )
+    job = Job.objects.get(kind=frames.JOB_KIND)
+    assert response.status_code == 302 and response["Location"] == reverse("core:job", kwargs={"pk": job.pk})
+    job.refresh_from_db()
+    frame = Frame.objects.get()
+    assert job.status == JobStatus.SUCCEEDED and job.result == {"frame": frame.pk, "rows": 3}
+    assert frame.organisation == city.district_a and frame.created_by == city.secretary_a
+    assert not list((data_dir / "ballot-frames").iterdir()), "the uploaded file is removed once loaded"
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("ballots:frame", kwargs={"pk": frame.pk}) in page
+
+
+def test_a_big_upload_with_bad_rows_stores_nothing_and_names_them(
+    city, tmp_path, data_dir, django_capture_on_commit_callbacks
+):
+    path = write_xlsx(tmp_path / "bad.xlsx", [["姓名", "地区"], ["张三", ""], ["李四", "一区"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = frames.start_import(
+            organisation=city.district_a, actor=city.secretary_a, kind=FrameKind.RESIDENTS, name="f", path=path
+        )
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.result["frame"] is None and job.result["problem_count"] == 1
+    assert [row[:2] for row in job.result["problems"]] == [[2, "B · 地区"]]
+    assert not Frame.objects.exists() and not FrameRow.objects.exists()
+
+
+def test_the_job_checks_the_uploader_still_may(city, tmp_path, data_dir, django_capture_on_commit_callbacks):
+    path = write_xlsx(tmp_path / "good.xlsx", GOOD)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = frames.start_import(
+            organisation=city.district_a, actor=city.secretary_a, kind=FrameKind.RESIDENTS, name="f", path=path
+        )
+    RoleAssignment.objects.filter(user=city.secretary_a).delete()
+    scoping.forget(city.secretary_a)
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and not Frame.objects.exists()
