@@ -67,6 +67,11 @@ class BallotForm(forms.Form):
         return cleaned
 
 
+class ConfirmForm(forms.Form):
+    # Said outright: a bare POST is not taken for "open it" or "close it".
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="1")
+
+
 def _changeable_organisations(user):
     return restrict(Organisation.objects.all(), user, Action.CHANGE).order_by("path")
 
@@ -163,7 +168,7 @@ def _transition(service, message):
             request,
             queryset=Ballot,
             pk=pk,
-            form_class=forms.Form,
+            form_class=ConfirmForm,
             service=lambda ballot, _data: service(ballot=ballot, actor=request.user),
             success_url=lambda ballot, _result: reverse("ballots:detail", args=[ballot.pk]),
             success_message=message,
