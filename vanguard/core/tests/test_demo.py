@@ -55,6 +55,17 @@ def test_seed_demo_builds_a_small_populated_city():
     events = set(AuditEntry.objects.values_list("event", flat=True))
     assert {"members.transfer.started", "members.transfer.accept", "orgs.organisation.moved"} <= events
     call_command("verify_audit", stdout=io.StringIO())
+    # Ballots of each kind, most closed with results; the rules fired on them.
+    from vanguard.appraisals.models import AppraisalResult, RemedialOrder, SelfAnalysis
+    from vanguard.ballots.models import Ballot, Cast, PaperEntry
+
+    kinds = set(Ballot.objects.values_list("kind", flat=True))
+    assert kinds == {"satisfaction", "questionnaire", "peer_appraisal", "lookback"}
+    assert Ballot.objects.filter(status="open").exists() and PaperEntry.objects.filter(mismatch=True).count() == 2
+    assert Cast.objects.filter(ballot__status="closed").count() > 300
+    assert SelfAnalysis.objects.filter(status="rewrite").exists()
+    assert AppraisalResult.objects.filter(grade="unqualified").exists()
+    assert RemedialOrder.objects.exists()
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
@@ -74,6 +85,8 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.members.demo",
         "vanguard.campaigns.demo",
         "vanguard.opinions.demo",
+        "vanguard.ballots.demo",
+        "vanguard.appraisals.demo",
     ]
 
 
