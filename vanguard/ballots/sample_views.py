@@ -258,6 +258,7 @@ def sample_new(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     context = {
         "ballot": ballot,
+        "samples": Sample.objects.filter(ballot=ballot).select_related("frame"),
         "choice": choice,
         "frame": frame,
         "form": form,
@@ -279,6 +280,7 @@ def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ballot": sample.ballot,
         "strata": strata,
         "may_change": may_change,
+        "may_see_frame": can_at_path(request.user, Action.VIEW, sample.frame.org_path),
         "may_issue": may_change and not sample.issued_as and sample.ballot.status != Status.CLOSED,
         "without_phone": sampling.drawn_rows(sample).filter(phone="").count() if may_change else 0,
         "constituency": FRAME_CONSTITUENCY[sample.frame.kind].label,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import xlsxwriter
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import PASSWORD
 from vanguard.accounts import scoping
@@ -276,3 +278,24 @@ def test_the_job_checks_the_uploader_still_may(city, tmp_path, data_dir, django_
         callback()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and not Frame.objects.exists()
+
+
+CELL = st.text(alphabet="张王李赵社区片甲乙丙abcXYZ0123456789", min_size=1, max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(CELL, CELL, st.sampled_from(["", "13800138000", "023-6389 1234"]), st.text("路号 1", max_size=8)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_good_rows_read_back_as_written(tmp_path_factory, rows):
+    path = write_xlsx(tmp_path_factory.mktemp("f") / "f.xlsx", [["姓名", "分层", "电话", "地址"], *map(list, rows)])
+    reading = frames.read_frame(path)
+    assert not reading.problems
+    assert [(r["name"], r["stratum"], r["phone"], r["address"]) for r in reading.rows] == [
+        (name, stratum, frames.normalise_phone(phone) or "", address.strip()) for name, stratum, phone, address in rows
+    ]
+    assert [r["number"] for r in reading.rows] == list(range(2, len(rows) + 2))

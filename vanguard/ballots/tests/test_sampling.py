@@ -320,6 +320,8 @@ def test_drawing_on_the_page_shows_the_seed(client, city, ballot):
     assert sample.sizes == {"乙": 2, "甲": 4} and sample.seed == 123456789
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="seed">123456789<' in page
+    listed = client.get(url).content.decode()
+    assert reverse("ballots:sample", kwargs={"pk": sample.pk}) in listed and "123456789" in listed
 
 
 def test_proportional_on_the_page(client, city, ballot):
