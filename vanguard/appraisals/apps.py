@@ -9,7 +9,13 @@ class AppraisalsConfig(AppConfig):
         from vanguard.appraisals import events, models, rules  # noqa: F401
         from vanguard.orgs import hooks
 
-        for model in (models.SelfAnalysis, models.AppraisalResult, models.RemedialOrder, models.Screening):
+        for model in (
+            models.SelfAnalysis,
+            models.AppraisalResult,
+            models.RemedialOrder,
+            models.UpperAssessment,
+            models.Screening,
+        ):
             hooks.register_path_copy(model, "org_path")
 
         from vanguard.appraisals import panels
