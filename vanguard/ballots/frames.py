@@ -6,8 +6,9 @@ English are read as rosters are).  Each row names someone (姓名) and the
 stratum they are drawn in (地区 / 分层 / 片区), and may give a phone (for a link)
 and an address (for delivering a sheet).  Every bad row is named with its
 column and why, and nothing is stored unless every row is good.  The rows go
-in through core.bulk (COPY on PostgreSQL), so a frame of 100,000 rows loads in
-seconds within the request.
+in through core.bulk (COPY on PostgreSQL); a small list loads within the
+request, a big one (over BACKGROUND_BYTES: 100,000 rows take about ten
+seconds) in a background job whose page shows its progress and its problems.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ from vanguard.core.spreadsheets import (
     text,
 )
 
-# Checked and stored within the request: 300,000 rows take some twenty seconds; a bigger list is split by area.
+# The drawing form has two fields per stratum, and a request carries at most 1,000 (Django's default).
+MAX_STRATA = 400
+# Most rows a frame may have: 300,000 load in about half a minute (in a background job); a bigger list is split.
 MAX_ROWS = 300_000
 
 COLUMNS = [
@@ -220,6 +223,16 @@ def read_frame(path: Path | str, *, progress: Callable | None = None) -> FrameRe
         )
     if not reading.rows and not reading.problems:
         reading.problems.append(RowProblem(header.row_number, "", _("The sheet has no rows below its header.")))
+    strata = len({row["stratum"] for row in reading.rows})
+    if strata > MAX_STRATA:
+        reading.problems.append(
+            RowProblem(
+                0,
+                reading.labels["stratum"],
+                _("The list has %(count)d strata; a frame has at most %(limit)d (areas, not addresses).")
+                % {"count": strata, "limit": MAX_STRATA},
+            )
+        )
     return reading
 
 

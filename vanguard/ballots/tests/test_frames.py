@@ -299,3 +299,9 @@ def test_good_rows_read_back_as_written(tmp_path_factory, rows):
         (name, stratum, frames.normalise_phone(phone) or "", address.strip()) for name, stratum, phone, address in rows
     ]
     assert [r["number"] for r in reading.rows] == list(range(2, len(rows) + 2))
+
+
+def test_too_many_strata_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(frames, "MAX_STRATA", 3)
+    path = write_xlsx(tmp_path / "f.xlsx", [["姓名", "地区"]] + [[f"人{n}", f"区{n}"] for n in range(4)])
+    assert [(p.row, p.column) for p in frames.read_frame(path).problems] == [(0, "B · 地区")]
