@@ -14,5 +14,6 @@ ANALYSIS_COMMENTED = audit.declare("appraisals.analysis.commented", _("Comment o
 ANALYSIS_HELPER = audit.declare("appraisals.analysis.helper", _("Helper assigned to a self-analysis"))
 APPRAISAL_COUNTED = audit.declare("appraisals.peer.counted", _("Peer appraisal results recorded"))
 REMEDIAL_ORDERED = audit.declare("appraisals.remedial.ordered", _("Remedial work ordered"))
+REMEDIAL_DONE = audit.declare("appraisals.remedial.done", _("Remedial work done"))
 UPPER_ASSESSED = audit.declare("appraisals.upper.assessed", _("Assessment from above recorded"))
 SCREENING_RUN = audit.declare("appraisals.screening.run", _("Weak-organisation screening run"))

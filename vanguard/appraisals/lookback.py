@@ -163,6 +163,37 @@ def order_remedial_work(*, ballot: Ballot, actor) -> list[RemedialOrder]:
     return ordered
 
 
+@transaction.atomic
+def complete_remedial_work(*, order: RemedialOrder, actor, done_on: datetime.date | None = None) -> RemedialOrder:
+    """Record remedial work as done: by whoever holds the look-back that ordered it (or above), not the unit alone.
+
+    A unit does not close its own remedial order unless it held the look-back itself.
+    """
+    order = RemedialOrder.objects.select_for_update().select_related("ballot", "unit__organisation").get(pk=order.pk)
+    if actor is not None and not can_at_path(actor, Action.CHANGE, order.ballot.org_path):
+        raise ValidationError(
+            _("Remedial work is confirmed by the organisation that held the look-back rating."), code="forbidden"
+        )
+    if order.done_on is not None:
+        raise ValidationError(_("This remedial work is already recorded as done."), code="done")
+    order.done_on = done_on or timezone.localdate()
+    if order.done_on < order.ordered_on:
+        raise ValidationError(_("Remedial work cannot be done before it was ordered."), code="date")
+    order.save(update_fields=["done_on"])
+    audit.record(
+        event=events.REMEDIAL_DONE,
+        **acting_as(actor, order.ballot.org_path),
+        target=order.unit,
+        organisation=order.unit.organisation,
+        data={
+            "ballot": order.ballot_id,
+            "ordered_on": order.ordered_on.isoformat(),
+            "done_on": order.done_on.isoformat(),
+        },
+    )
+    return order
+
+
 def open_orders_of(units) -> QuerySet[RemedialOrder]:
     return (
         RemedialOrder.objects.filter(unit__in=units, done_on__isnull=True)

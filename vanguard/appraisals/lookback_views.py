@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,6 +153,23 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@scoped_view(RemedialOrder)
+def remedial_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a remedial order as done (posted from the look-back's page); a refusal is shown there."""
+    order = get_scoped(request, RemedialOrder.objects.select_related("ballot"), pk, Action.CHANGE)
+    if request.method != "POST":
+        raise Http404
+    try:
+        lookback.complete_remedial_work(order=order, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Remedial work recorded as done."))
+    if can_at_path(request.user, Action.VIEW, order.ballot.org_path):
+        return redirect("appraisals:lookback", pk=order.ballot_id)
+    return redirect("campaigns:unit", pk=order.unit_id)
+
+
 @login_required
 def ballot_list(request: HttpRequest) -> HttpResponse:
     ballots = restrict(_lookback_ballots(), request.user).order_by("-opens_on", "-pk")[:200]
@@ -167,4 +186,5 @@ urlpatterns = [
     path("lookback/<id:pk>/", detail, name="lookback"),
     path("lookback/<id:pk>/decide/", decide, name="lookback_decide"),
     path("lookback/organisations/<id:pk>/new/", start, name="lookback_start"),
+    path("lookback/remedial/<id:pk>/done/", remedial_done, name="remedial_done"),
 ]

@@ -25,7 +25,7 @@ def lookback_sections(request: HttpRequest, organisation: Organisation) -> list[
         return []
     sections = []
     units = Unit.objects.filter(organisation=organisation, campaign__status=CampaignStatus.RUNNING)
-    orders = list(lookback.open_orders_of(units).select_related("unit__campaign"))
+    orders = _readable(request, list(lookback.open_orders_of(units).select_related("unit__campaign")))
     if orders:
         sections.append(PageSection("appraisals/lookback/_organisation_card.html", {"remedial_orders": orders}))
     if can_at_path(request.user, Action.CHANGE, organisation.path) and units.exists():
@@ -35,7 +35,14 @@ def lookback_sections(request: HttpRequest, organisation: Organisation) -> list[
 
 def unit_sections(request: HttpRequest, unit: Unit) -> list[PageSection]:
     """On a campaign unit's page: the remedial work ordered for it and not yet done (campaigns.hooks)."""
-    orders = list(lookback.open_orders_of([unit.pk]))
+    orders = _readable(request, list(lookback.open_orders_of([unit.pk])))
     if not orders:
         return []
     return [PageSection("appraisals/lookback/_unit_marker.html", {"remedial_orders": orders})]
+
+
+def _readable(request: HttpRequest, orders: list) -> list:
+    """Mark which orders' look-back the reader may open: it is often held above the unit it rated."""
+    for order in orders:
+        order.ballot_visible = can_at_path(request.user, Action.VIEW, order.ballot.org_path)
+    return orders

@@ -30,5 +30,26 @@ def _self_analysis(city) -> dict:
     return {SelfAnalysis: made}
 
 
+def _remedial(city) -> dict:
+    """Remedial work ordered for the sibling branch by a look-back of district B (appraisals.lookback)."""
+    import datetime
+
+    from vanguard.appraisals.models import RemedialOrder
+    from vanguard.ballots.models import Kind
+    from vanguard.ballots.tests.factories import ballot
+    from vanguard.campaigns.tests.factories import unit_of
+
+    campaign = make_campaign(city.district_b, name="乙区活动（回头看）")
+    made = ballot(city.district_b, kind=Kind.LOOKBACK, title="乙区回头看", campaign=campaign)
+    order = RemedialOrder.objects.create(
+        unit=unit_of(campaign, city.branch_b),
+        org_path=city.branch_b.path,
+        ballot=made,
+        dissatisfied_share="0.8",
+        ordered_on=datetime.date.today(),
+    )
+    return {RemedialOrder: order}
+
+
 def sibling_objects(city) -> dict:
-    return {**_screening(city), **_self_analysis(city)}
+    return {**_screening(city), **_self_analysis(city), **_remedial(city)}

@@ -160,3 +160,36 @@ def test_pages_outside_scope_are_404(client, city, campaign):
     assert client.login(username=city.supervisor_a.username, password=PASSWORD)
     assert client.get(reverse("appraisals:lookback", kwargs={"pk": ballot.pk})).status_code == 200
     assert client.get(reverse("appraisals:lookback_start", kwargs={"pk": city.committee_a.pk})).status_code == 404
+
+
+def test_remedial_work_is_confirmed_by_the_holder_of_the_lookback(client, city, campaign):
+    ballot = start(city, campaign, reach="children")  # held by the street committee
+    key = next(q["key"] for q in ballot.questions if q["label"] == city.branch_a.name)
+    rate(ballot, [(Constituency.REPRESENTATIVES, {key: D})])
+    order = RemedialOrder.objects.get()
+    url = reverse("appraisals:remedial_done", kwargs={"pk": order.pk})
+    # The branch itself may not close its own order: refused with a message, nothing written.
+    assert client.login(username=city.branch_secretary_a.username, password=PASSWORD)
+    unit_url = reverse("campaigns:unit", kwargs={"pk": unit_of(campaign, city.branch_a).pk})
+    refused = client.post(url)
+    assert refused.status_code == 302 and refused["Location"] == unit_url  # the look-back is held above the branch
+    assert reverse("appraisals:lookback", args=[ballot.pk]) not in client.get(unit_url).content.decode()
+    order.refresh_from_db()
+    assert order.done_on is None
+    # Outside the scope: 404.
+    assert client.login(username=city.secretary_b.username, password=PASSWORD)
+    assert client.post(url).status_code == 404
+    assert client.login(username=city.secretary_a.username, password=PASSWORD)
+    assert client.get(url).status_code == 404
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("appraisals:lookback", args=[ballot.pk])
+    order.refresh_from_db()
+    assert order.done_on == timezone.localdate()
+    assert AuditEntry.objects.filter(event="appraisals.remedial.done").count() == 1
+    with pytest.raises(ValidationError) as refused:
+        lookback.complete_remedial_work(order=order, actor=city.secretary_a)
+    assert refused.value.code == "done"
+    # Done work no longer marks the unit.
+    assert client.login(username=city.branch_secretary_a.username, password=PASSWORD)
+    unit_page = client.get(reverse("campaigns:unit", kwargs={"pk": unit_of(campaign, city.branch_a).pk}))
+    assert 'data-testid="remedial-marker"' not in unit_page.content.decode()
