@@ -6,8 +6,8 @@ class BallotsConfig(AppConfig):
     label = "ballots"
 
     def ready(self) -> None:
-        # frames registers the job that loads big sampling frames: every process (a worker too) must know it.
-        from vanguard.ballots import events, frames, models, to_opinions  # noqa: F401
+        # sampling (and frames, which it imports) register jobs every process, a worker too, must know.
+        from vanguard.ballots import events, models, sampling, to_opinions  # noqa: F401
         from vanguard.orgs import hooks
 
         to_opinions.connect()

@@ -297,6 +297,9 @@ def sample_issue(request: HttpRequest, pk: int) -> HttpResponse:
     medium = request.POST.get("medium")
     base_url = request.build_absolute_uri("/")
     try:
+        if medium == "link" and sample.size > sampling.LINKS_IN_REQUEST:
+            job = sampling.start_issue_links(sample=sample, actor=request.user, base_url=base_url)
+            return redirect("core:job", pk=job.pk)
         if medium == "link":
             from vanguard.ballots import sheets
 

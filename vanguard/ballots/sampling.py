@@ -28,6 +28,7 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can, can_at_path
 from vanguard.accounts.selectors import acting_as
@@ -44,7 +45,7 @@ from vanguard.ballots.models import (
     SampleRow,
     Status,
 )
-from vanguard.core import audit, bulk
+from vanguard.core import audit, bulk, jobs
 from vanguard.core.models import Job
 
 SEED_BITS = 63  # Sample.seed is a signed 64-bit column
@@ -228,14 +229,8 @@ def _claim_for_issue(sample: Sample, actor, medium: str) -> tuple[Ballot, str]:
     return ballot, constituency
 
 
-def issue_links(*, sample: Sample, actor, link_for: Callable[[str], str]) -> tuple[int, int]:
-    """Text each drawn row its own link (services.send_links, stratum by stratum); (sent, failed).
-
-    Every drawn row must have a phone, so that each stratum gets exactly its
-    sample size in tokens; otherwise nothing is issued and sheets are the way.
-    Messages go out stratum by stratum, each stratum's tokens committed before
-    its texts are sent, so no one is texted a link that a rollback voided.
-    """
+def _phones_by_stratum(sample: Sample) -> dict[str, list[str]]:
+    """The drawn rows' phones per stratum; refused unless every drawn row has one (each stratum gets its size)."""
     rows = list(drawn_rows(sample).values_list("stratum", "phone"))
     without = sum(1 for _stratum, phone in rows if not phone)
     if without:
@@ -244,18 +239,81 @@ def issue_links(*, sample: Sample, actor, link_for: Callable[[str], str]) -> tup
             % {"count": without},
             code="no_phone",
         )
-    ballot, constituency = _claim_for_issue(sample, actor, Medium.LINK)
     phones: dict[str, list[str]] = {}
     for stratum, phone in rows:
         phones.setdefault(stratum, []).append(phone)
+    return phones
+
+
+def issue_links(
+    *, sample: Sample, actor, link_for: Callable[[str], str], progress: Callable | None = None
+) -> tuple[int, int]:
+    """Text each drawn row its own link (services.send_links, stratum by stratum); (sent, failed).
+
+    Every drawn row must have a phone, so that each stratum gets exactly its
+    sample size in tokens; otherwise nothing is issued and sheets are the way.
+    Messages go out stratum by stratum, each stratum's tokens committed before
+    its texts are sent, so no one is texted a link that a rollback voided.
+    """
+    phones = _phones_by_stratum(sample)
+    ballot, constituency = _claim_for_issue(sample, actor, Medium.LINK)
     sent = failed = 0
     for stratum, numbers in sorted(phones.items()):
+        if progress is not None:
+            progress(sent + failed, sample.size, _("Sending links"))
         ok, bad = services.send_links(
             ballot=ballot, actor=actor, phones=numbers, constituency=constituency, stratum=stratum, link_for=link_for
         )
         sent += ok
         failed += bad
     return sent, failed
+
+
+LINKS_JOB_KIND = "ballots.sample_links"
+# Texting waits on the SMS gateway for each number: beyond this many the links go out from a background job.
+LINKS_IN_REQUEST = 200
+
+
+def start_issue_links(*, sample: Sample, actor, base_url: str) -> Job:
+    """Queue the texting of a big sample's links.  The job claims the sample when it runs, so a job run a second
+    time (its worker died, or it was started again) finds it claimed and sends nothing: no one gets two links."""
+    ballot = sample.ballot
+    if actor is not None and not can_at_path(actor, Action.CHANGE, ballot.org_path):
+        raise ValidationError(_("You may not do this for this organisation."), code="forbidden")
+    _phones_by_stratum(sample)
+    if sample.issued_as:
+        raise ValidationError(_("Tokens have already been issued to this sample."), code="issued")
+    return jobs.start(
+        kind=LINKS_JOB_KIND,
+        params={"sample": sample.pk, "base_url": base_url},
+        user=actor,
+        organisation=ballot.organisation,
+    )
+
+
+@jobs.register(LINKS_JOB_KIND, title=gettext_lazy("Text a sample its ballot links"))
+def issue_links_job(job: Job, progress) -> dict:
+    from vanguard.ballots import sheets  # the voting link's address
+
+    sample = Sample.objects.select_related("ballot__organisation", "frame").filter(pk=job.params.get("sample")).first()
+    if sample is None:
+        raise jobs.JobFailed(_("The sample no longer exists."))
+    base_url = job.params.get("base_url", "")
+    try:
+        sent, failed = issue_links(
+            sample=sample,
+            actor=job.created_by,
+            link_for=lambda code: sheets.vote_link(base_url, sample.ballot, code),
+            progress=progress,
+        )
+    except ValidationError as exc:
+        raise jobs.JobFailed(" ".join(exc.messages)) from None
+    message = _("%(sent)d links sent; %(failed)d could not be sent and were withdrawn.") % {
+        "sent": sent,
+        "failed": failed,
+    }
+    progress(sample.size, sample.size, message)
+    return {"sample": sample.pk, "sent": sent, "failed": failed}
 
 
 @transaction.atomic

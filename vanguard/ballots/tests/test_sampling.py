@@ -23,7 +23,8 @@ from vanguard.ballots.models import (
     Token,
 )
 from vanguard.ballots.tests.factories import ballot as make_ballot
-from vanguard.core.models import AuditEntry
+from vanguard.core import jobs
+from vanguard.core.models import AuditEntry, Job, JobStatus
 from vanguard.core.spreadsheets import open_sheets
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +370,23 @@ def test_samples_are_out_of_reach_outside_the_ballots_subtree(client, city, ball
     assert client.get(reverse("ballots:sample_delivery", kwargs={"pk": sample.pk})).status_code == 404
     assert client.post(reverse("ballots:sample_issue", kwargs={"pk": sample.pk}), {"medium": "link"}).status_code == 404
     assert Sample.objects.count() == 1 and not Token.objects.exists() and not sms
+
+
+def test_a_big_sample_is_texted_by_a_job_that_never_sends_twice(
+    client, city, ballot, sms, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(sampling, "LINKS_IN_REQUEST", 2)
+    frame = make_frame(city.district_a, {"甲": 6, "乙": 6})
+    sample = sampling.draw_sample(ballot=ballot, frame=frame, actor=None, sizes={"甲": 3, "乙": 2})
+    client.login(username=city.secretary_a.username, password=PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ballots:sample_issue", kwargs={"pk": sample.pk}), {"medium": "link"})
+    job = Job.objects.get(kind=sampling.LINKS_JOB_KIND)
+    assert response.status_code == 302 and response["Location"] == reverse("core:job", kwargs={"pk": job.pk})
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.result == {"sample": sample.pk, "sent": 5, "failed": 0}
+    assert tokens_by_stratum(ballot, medium=Medium.LINK) == {"甲": 3, "乙": 2} and len(sms) == 5
+    # Run again (a worker that died after sending, a job started again): the sample is claimed, nothing is sent.
+    with pytest.raises(jobs.JobFailed):
+        sampling.issue_links_job(job, lambda *args: None)
+    assert len(sms) == 5 and Token.objects.filter(ballot=ballot).count() == 5
