@@ -8,6 +8,8 @@
   if (!source || !box || typeof echarts === "undefined") return;
   const data = JSON.parse(source.textContent);
   const labels = data.bars.map((b) => b.constituency + " · " + b.question);
+  // One row per bar: the chart grows with the questions and constituencies (CSSOM, allowed by the CSP).
+  box.style.height = Math.max(160, 40 * data.bars.length + 60) + "px";
   const chart = echarts.init(box, null, { renderer: "canvas" });
   chart.setOption({
     grid: { left: 8, right: 24, top: 16, bottom: 16, containLabel: true },
