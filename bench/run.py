@@ -1,6 +1,6 @@
 """`make bench`: member counts and member lists on the seed-000 city, then a million-row roster import.
 
-    python bench/run.py [--only city|lists|campaigns|import] [--scale city] [--members N] [--repeat N]
+    python bench/run.py [--only city|lists|campaigns|import|ballots] [--scale city] [--members N] [--repeat N]
                         [--import-rows N] [--import-seed N] [--strict] [--no-write]
 
 Step `city`: member counts on the seed-000 city, ORM against hand-written SQL,
@@ -11,7 +11,9 @@ as a superuser, the whole city's office and a district secretary (section
 campaign progress dashboard's data against a per-child ORM loop and one SQL
 query, the page, and recording one step (section `campaign-progress`).  Step `import` (bench/import_roster.py): a
 1,000,000-row member .xlsx imported into a fresh database, against reading the
-same file with python-calamine plus a raw COPY.
+same file with python-calamine plus a raw COPY.  Step `ballots` (bench/ballots.py, its own options there):
+votes through the HTTP endpoint under gunicorn against a bare one-INSERT view, then a SIGKILL run
+(section `ballots`).
 
 DATABASE_URL must name PostgreSQL; when it is unset a temporary server is
 started for the run and removed at the end.  An empty database is first seeded
@@ -47,7 +49,9 @@ HAND_WRITTEN_SQL = (
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--only", choices=["city", "lists", "campaigns", "import"], help="run one step only (default: all, in turn)"
+        "--only",
+        choices=["city", "lists", "campaigns", "import", "ballots"],
+        help="run one step only (default: all, in turn)",
     )
     parser.add_argument("--scale", choices=["city", "demo"], default="city", help="what to seed an empty database with")
     parser.add_argument("--members", type=int, default=1_500_000, help="members at --scale city (default 1,500,000)")
@@ -105,6 +109,23 @@ def run_steps(args: argparse.Namespace, url: str, *, database: str) -> int:
                 strict=args.strict,
                 profile=args.import_profile,
                 runs=args.import_runs,
+            ),
+        )
+    if args.only in (None, "ballots"):
+        from bench import ballots
+
+        say("Ballots: votes through the HTTP endpoint under gunicorn, then through SIGKILL (bench/ballots.py)")
+        status = max(
+            status,
+            ballots.run(
+                vars(ballots.parse_args([])),
+                url=url,
+                database=database,
+                command=_command(),
+                log=say,
+                output=args.output,
+                write=not args.no_write,
+                strict=args.strict,
             ),
         )
     return status
