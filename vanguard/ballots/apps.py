@@ -7,7 +7,7 @@ class BallotsConfig(AppConfig):
 
     def ready(self) -> None:
         # sampling (and frames, which it imports) register jobs every process, a worker too, must know.
-        from vanguard.ballots import events, models, sampling, to_opinions  # noqa: F401
+        from vanguard.ballots import events, evidence_kinds, models, sampling, to_opinions  # noqa: F401
         from vanguard.orgs import hooks
 
         to_opinions.connect()
