@@ -21,7 +21,7 @@ class AppraisalsConfig(AppConfig):
         from vanguard.appraisals import panels
 
         hooks.register_page_sections(panels.peer_sections)
-        hooks.register_page_sections(panels.lookback_sections)
+        hooks.register_page_sections(panels.organisation_sections)
 
         from vanguard.campaigns import hooks as campaign_hooks
 

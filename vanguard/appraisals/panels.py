@@ -3,10 +3,12 @@ a branch's "Peer appraisal" button, a "Look-back rating" button, and the remedia
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.appraisals import lookback
+from vanguard.appraisals.models import RemedialOrder
 from vanguard.campaigns.models import CampaignStatus, Unit
 from vanguard.orgs.hooks import PageSection
 from vanguard.orgs.models import Organisation
@@ -19,17 +21,32 @@ def peer_sections(request: HttpRequest, organisation: Organisation) -> list[Page
     return [PageSection("appraisals/peer/_organisation_actions.html", place="actions")]
 
 
-def lookback_sections(request: HttpRequest, organisation: Organisation) -> list[PageSection]:
-    """On the organisation page: remedial work ordered for its units, and a button to start a look-back."""
+def organisation_sections(request: HttpRequest, organisation: Organisation) -> list[PageSection]:
+    """On the organisation page, from one query of its campaign units: the remedial work ordered for them, a
+    "Look-back rating" button where it may hold one, and for the campaign office the settings of its campaigns."""
     if not can_at_path(request.user, Action.VIEW, organisation.path):
         return []
+    units = list(
+        Unit.objects.filter(organisation=organisation)
+        .exclude(campaign__status=CampaignStatus.CLOSED)
+        .select_related("campaign")
+        .annotate(remedial=Exists(RemedialOrder.objects.filter(unit=OuterRef("pk"), done_on__isnull=True)))
+        .order_by("-campaign__starts_on", "pk")
+    )
+    running = [unit for unit in units if unit.campaign.status == CampaignStatus.RUNNING]
     sections = []
-    units = Unit.objects.filter(organisation=organisation, campaign__status=CampaignStatus.RUNNING)
-    orders = _readable(request, list(lookback.open_orders_of(units).select_related("unit__campaign")))
-    if orders:
+    if any(unit.remedial for unit in running):
+        orders = lookback.open_orders_of([unit.pk for unit in running if unit.remedial])
+        orders = _readable(request, list(orders.select_related("unit__campaign")))
         sections.append(PageSection("appraisals/lookback/_organisation_card.html", {"remedial_orders": orders}))
-    if can_at_path(request.user, Action.CHANGE, organisation.path) and units.exists():
+    if running and can_at_path(request.user, Action.CHANGE, organisation.path):
         sections.append(PageSection("appraisals/lookback/_organisation_actions.html", place="actions"))
+    # A campaign's own organisation is a unit of it once its batches are assigned.
+    campaigns = [unit.campaign for unit in units if unit.campaign.organisation_id == organisation.pk]
+    if campaigns and can_at_path(request.user, Action.RUN_CAMPAIGNS, organisation.path):
+        sections.append(
+            PageSection("appraisals/rules/_organisation_actions.html", {"rules_campaigns": campaigns}, place="actions")
+        )
     return sections
 
 

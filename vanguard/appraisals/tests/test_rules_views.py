@@ -117,6 +117,14 @@ def test_the_page_saves_for_the_office(client, city, campaign):
     assert Rules.objects.get(campaign=campaign).remedial_share == Decimal("0.5")
 
 
+def test_the_campaigns_organisation_page_links_it_for_the_office(client, city, campaign):
+    url = reverse("appraisals:rules", kwargs={"pk": campaign.pk})
+    login(client, city.office)
+    assert url in client.get(reverse("orgs:detail", kwargs={"pk": city.root.pk})).content.decode()
+    login(client, city.secretary_a)
+    assert url not in client.get(reverse("orgs:detail", kwargs={"pk": city.district_a.pk})).content.decode()
+
+
 def test_others_read_it_and_cannot_change_it(client, city, campaign):
     url = reverse("appraisals:rules", kwargs={"pk": campaign.pk})
     login(client, city.secretary_a)  # a unit of the campaign, not its office
