@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from vanguard.ballots import services
-from vanguard.ballots.models import Ballot
-from vanguard.ballots.voting import AnswersForm
 from vanguard.accounts import ratelimit
+from vanguard.ballots import services
+from vanguard.ballots.models import Ballot, Status
+from vanguard.ballots.voting import AnswersForm
 from vanguard.core.views import public_page
 
 ratelimit.register_scope("ballot_bad", setting="VANGUARD_BALLOT_BAD_CODE_RATE", default="20/10m")
@@ -122,20 +122,46 @@ def kiosk(request: HttpRequest, public_id: str) -> HttpResponse:
 @_guarded
 def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
     """The ballot itself: the questions, and on a valid submission "counted" once it is stored."""
-    ballot = _ballot(public_id)
+    ballot = _open_ballot(public_id) if request.method == "POST" else _ballot(public_id)
+    if request.method == "POST":
+        # The hot path (a valid vote) checks the answers without building the form and goes straight to the cast,
+        # whose conditional UPDATE is also the check of the code.
+        answers, errors = services.check_answers(
+            ballot, {q["key"]: request.POST.getlist(q["key"]) for q in ballot.questions}
+        )
+        if not errors and answers:
+            try:
+                services.cast(ballot=ballot, code=code, answers=answers)
+            except services.Refused as refusal:
+                return _refusal(request, ballot, refusal.code)
+            return render(request, "ballots/public/counted.html", {"ballot": ballot}, status=201)
     form = AnswersForm(request.POST or None, ballot=ballot)
-    # The hot path (a valid vote) goes straight to the cast, whose conditional UPDATE is also the check of the code.
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cast(ballot=ballot, code=code, answers=form.answers)
-        except services.Refused as refusal:
-            return _refusal(request, ballot, refusal.code)
-        return render(request, "ballots/public/counted.html", {"ballot": ballot}, status=201)
+    if form.is_bound:
+        form.is_valid()
     reason, _token = services.token_state(ballot, code)
     if reason:
         return _refusal(request, ballot, reason)
     context = {"ballot": ballot, "form": form, "code": services.normalise_code(code)}
     return render(request, "ballots/public/vote.html", context, status=400 if form.errors else 200)
+
+
+# Open ballots by public id, per process: what a vote needs of a ballot (its questions) no longer changes once it is
+# open, and whether it still takes votes is read from the database inside every cast (services._hold_open).
+_OPEN: dict[str, Ballot] = {}
+_OPEN_LIMIT = 1000
+
+
+def _open_ballot(public_id: str) -> Ballot:
+    key = (public_id or "").upper()
+    ballot = _OPEN.get(key)
+    if ballot is not None:
+        return ballot
+    ballot = _ballot(key)
+    if ballot.status == Status.OPEN:
+        if len(_OPEN) >= _OPEN_LIMIT:
+            _OPEN.clear()
+        _OPEN[key] = ballot
+    return ballot
 
 
 def _refusal(request: HttpRequest, ballot: Ballot, reason: str) -> HttpResponse:

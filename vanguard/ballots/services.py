@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -505,21 +506,40 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
     if reason:
         raise refuse(reason)
     digest = code_hash(normal)
+    token_table, cast_table = Token._meta.db_table, Cast._meta.db_table
+    fields = {f.name: f for f in Cast._meta.concrete_fields}
+    day = timezone.localdate()
     with transaction.atomic():
         _hold_open(ballot)
-        spent = Token.objects.filter(code_hash=digest, ballot_id=ballot.pk, spent=False, void=False).update(spent=True)
-        if spent != 1:
-            reason, _token = token_state(ballot, normal)
-            raise refuse(reason or "spent")
-        token = Token.objects.filter(code_hash=digest).values("constituency", "stratum").get()
-        return Cast.objects.create(
-            ballot_id=ballot.pk,
-            constituency=token["constituency"],
-            stratum=token["stratum"],
-            source=source,
-            day=timezone.localdate(),
-            answers=answers,
-        )
+        # The hot path, so plain SQL: one UPDATE … RETURNING spends the code and says where it votes
+        # (PostgreSQL, and SQLite from 3.35), one INSERT stores the ballot.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {token_table} SET spent = %s WHERE code_hash = %s AND ballot_id = %s AND NOT spent "
+                f"AND NOT void RETURNING constituency, stratum",
+                [True, digest, ballot.pk],
+            )
+            spent = cursor.fetchone()
+            if spent is None:
+                reason, _token = token_state(ballot, normal)
+                raise refuse(reason or "spent")
+            made = Cast(
+                id=uuid.uuid4(),
+                ballot_id=ballot.pk,
+                constituency=spent[0],
+                stratum=spent[1],
+                source=source,
+                day=day,
+                answers=answers,
+            )
+            names = ["id", "ballot_id", "constituency", "stratum", "source", "day", "answers"]
+            values = [
+                fields[name if name != "ballot_id" else "ballot"].get_db_prep_save(getattr(made, name), connection)
+                for name in names
+            ]
+            columns = ", ".join(fields[n if n != "ballot_id" else "ballot"].column for n in names)
+            cursor.execute(f"INSERT INTO {cast_table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})", values)
+        return made
 
 
 def _hold_open(ballot: Ballot, *, dates: bool = True) -> None:
