@@ -506,40 +506,85 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
     if reason:
         raise refuse(reason)
     digest = code_hash(normal)
-    token_table, cast_table = Token._meta.db_table, Cast._meta.db_table
-    fields = {f.name: f for f in Cast._meta.concrete_fields}
-    day = timezone.localdate()
+    made = Cast(id=uuid.uuid4(), ballot_id=ballot.pk, source=source, day=timezone.localdate(), answers=answers)
+    if connection.vendor == "postgresql":
+        stored = _cast_in_one_statement(ballot, digest, made)
+    else:
+        stored = _cast_in_a_transaction(ballot, digest, made)
+    if not stored:
+        # Off the hot path: say why, from the ballot as it is now (the caller's copy may be older).
+        reason, _token = token_state(Ballot.objects.get(pk=ballot.pk), normal)
+        raise refuse(reason or "spent")
+    return made
+
+
+_CAST_COLUMNS = ("id", "ballot", "constituency", "stratum", "source", "day", "answers")
+
+
+def _prepared(made: Cast, names) -> list:
+    fields = {field.name: field for field in Cast._meta.concrete_fields}
+    return [fields[name].get_db_prep_save(getattr(made, fields[name].attname), connection) for name in names]
+
+
+def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
+    """PostgreSQL: the whole cast is one statement, so one round trip and its own transaction (autocommit).
+
+    The ballot row is taken FOR KEY SHARE in the statement: casts never wait on
+    one another, while close_ballot's FOR UPDATE waits for every cast in flight
+    and a cast arriving during a close waits, then finds the ballot closed (its
+    token is not spent and nothing is stored).  The token is spent by the
+    conditional UPDATE and the cast inserted from what it returns: both or neither.
+    """
+    today = made.day
+    fields = {field.name: field for field in Cast._meta.concrete_fields}
+    id_, ballot_id, source, day, answers = _prepared(made, ("id", "ballot", "source", "day", "answers"))
+    sql = f"""
+        WITH spent AS (
+            UPDATE {Token._meta.db_table} SET spent = TRUE
+            WHERE code_hash = %s AND ballot_id = %s AND NOT spent AND NOT void
+              AND EXISTS (
+                  SELECT 1 FROM {Ballot._meta.db_table}
+                  WHERE id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
+                  FOR KEY SHARE
+              )
+            RETURNING constituency, stratum
+        )
+        INSERT INTO {Cast._meta.db_table}
+            ({", ".join(fields[name].column for name in _CAST_COLUMNS)})
+        SELECT %s, %s, constituency, stratum, %s, %s, %s FROM spent
+        RETURNING constituency, stratum
+    """
+    params = [digest, ballot.pk, ballot.pk, Status.OPEN, today, today, id_, ballot_id, source, day, answers]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    made.constituency, made.stratum = row
+    return True
+
+
+def _cast_in_a_transaction(ballot: Ballot, digest: str, made: Cast) -> bool:
+    """SQLite (one writer at a time): the ballot's state read, the code spent and the cast stored in one transaction."""
+    fields = {field.name: field for field in Cast._meta.concrete_fields}
     with transaction.atomic():
         _hold_open(ballot)
-        # The hot path, so plain SQL: one UPDATE … RETURNING spends the code and says where it votes
-        # (PostgreSQL, and SQLite from 3.35), one INSERT stores the ballot.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {token_table} SET spent = %s WHERE code_hash = %s AND ballot_id = %s AND NOT spent "
-                f"AND NOT void RETURNING constituency, stratum",
+                f"UPDATE {Token._meta.db_table} SET spent = %s WHERE code_hash = %s AND ballot_id = %s "
+                f"AND NOT spent AND NOT void RETURNING constituency, stratum",
                 [True, digest, ballot.pk],
             )
-            spent = cursor.fetchone()
-            if spent is None:
-                reason, _token = token_state(ballot, normal)
-                raise refuse(reason or "spent")
-            made = Cast(
-                id=uuid.uuid4(),
-                ballot_id=ballot.pk,
-                constituency=spent[0],
-                stratum=spent[1],
-                source=source,
-                day=day,
-                answers=answers,
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            made.constituency, made.stratum = row
+            cursor.execute(
+                f"INSERT INTO {Cast._meta.db_table} ({', '.join(fields[n].column for n in _CAST_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * len(_CAST_COLUMNS))})",
+                _prepared(made, _CAST_COLUMNS),
             )
-            names = ["id", "ballot_id", "constituency", "stratum", "source", "day", "answers"]
-            values = [
-                fields[name if name != "ballot_id" else "ballot"].get_db_prep_save(getattr(made, name), connection)
-                for name in names
-            ]
-            columns = ", ".join(fields[n if n != "ballot_id" else "ballot"].column for n in names)
-            cursor.execute(f"INSERT INTO {cast_table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})", values)
-        return made
+    return True
 
 
 def _hold_open(ballot: Ballot, *, dates: bool = True) -> None:
