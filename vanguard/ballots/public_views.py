@@ -14,6 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,7 +135,8 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
                 services.cast(ballot=ballot, code=code, answers=answers)
             except services.Refused as refusal:
                 return _refusal(request, ballot, refusal.code)
-            return render(request, "ballots/public/counted.html", {"ballot": ballot}, status=201)
+            # Rendered without the request: the acknowledgement needs none of the context processors' work.
+            return HttpResponse(render_to_string("ballots/public/counted.html", {"ballot": ballot}), status=201)
     form = AnswersForm(request.POST or None, ballot=ballot)
     if form.is_bound:
         form.is_valid()

@@ -9,6 +9,7 @@ Casting writes no audit entry (an entry per cast would time-stamp the vote).
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -521,8 +522,13 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
 _CAST_COLUMNS = ("id", "ballot", "constituency", "stratum", "source", "day", "answers")
 
 
+@functools.cache
+def _cast_fields() -> dict:
+    return {field.name: field for field in Cast._meta.concrete_fields}
+
+
 def _prepared(made: Cast, names) -> list:
-    fields = {field.name: field for field in Cast._meta.concrete_fields}
+    fields = _cast_fields()
     return [fields[name].get_db_prep_save(getattr(made, fields[name].attname), connection) for name in names]
 
 
@@ -536,7 +542,7 @@ def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
     conditional UPDATE and the cast inserted from what it returns: both or neither.
     """
     today = made.day
-    fields = {field.name: field for field in Cast._meta.concrete_fields}
+    fields = _cast_fields()
     id_, ballot_id, source, day, answers = _prepared(made, ("id", "ballot", "source", "day", "answers"))
     sql = f"""
         WITH spent AS (
@@ -566,7 +572,7 @@ def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
 
 def _cast_in_a_transaction(ballot: Ballot, digest: str, made: Cast) -> bool:
     """SQLite (one writer at a time): the ballot's state read, the code spent and the cast stored in one transaction."""
-    fields = {field.name: field for field in Cast._meta.concrete_fields}
+    fields = _cast_fields()
     with transaction.atomic():
         _hold_open(ballot)
         with connection.cursor() as cursor:
