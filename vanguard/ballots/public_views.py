@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -135,8 +136,7 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
                 services.cast(ballot=ballot, code=code, answers=answers)
             except services.Refused as refusal:
                 return _refusal(request, ballot, refusal.code)
-            # Rendered without the request: the acknowledgement needs none of the context processors' work.
-            return HttpResponse(render_to_string("ballots/public/counted.html", {"ballot": ballot}), status=201)
+            return HttpResponse(_acknowledgement(ballot), status=201)
     form = AnswersForm(request.POST or None, ballot=ballot)
     if form.is_bound:
         form.is_valid()
@@ -145,6 +145,21 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
         return _refusal(request, ballot, reason)
     context = {"ballot": ballot, "form": form, "code": services.normalise_code(code)}
     return render(request, "ballots/public/vote.html", context, status=400 if form.errors else 200)
+
+
+# The acknowledgement of a vote, per ballot and language: the same page for every voter, so rendered once.
+_ACKNOWLEDGEMENTS: dict[tuple[int, str], str] = {}
+
+
+def _acknowledgement(ballot: Ballot) -> str:
+    key = (ballot.pk, get_language() or "")
+    page = _ACKNOWLEDGEMENTS.get(key)
+    if page is None:
+        if len(_ACKNOWLEDGEMENTS) >= _OPEN_LIMIT:
+            _ACKNOWLEDGEMENTS.clear()
+        # Rendered without the request: it needs none of the context processors' work.
+        page = _ACKNOWLEDGEMENTS[key] = render_to_string("ballots/public/counted.html", {"ballot": ballot})
+    return page
 
 
 # Open ballots by public id, per process: what a vote needs of a ballot (its questions) no longer changes once it is
