@@ -361,11 +361,11 @@ def assessment_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("campaigns/<int:pk>/screening/", screening_list, name="screening_list"),
-    path("screenings/<int:pk>/", screening_detail, name="screening_detail"),
-    path("screenings/<int:pk>/export/", screening_export, name="screening_export"),
-    path("campaigns/<int:pk>/assessments/", assessment_list, name="screening_assessments"),
-    path("campaigns/<int:pk>/assessments/assess/", assess, name="screening_assess"),
-    path("campaigns/<int:pk>/assessments/upload/", assessment_upload, name="screening_upload"),
-    path("campaigns/<int:pk>/assessments/template/", assessment_template, name="screening_template"),
+    path("campaigns/<id:pk>/screening/", screening_list, name="screening_list"),
+    path("screenings/<id:pk>/", screening_detail, name="screening_detail"),
+    path("screenings/<id:pk>/export/", screening_export, name="screening_export"),
+    path("campaigns/<id:pk>/assessments/", assessment_list, name="screening_assessments"),
+    path("campaigns/<id:pk>/assessments/assess/", assess, name="screening_assess"),
+    path("campaigns/<id:pk>/assessments/upload/", assessment_upload, name="screening_upload"),
+    path("campaigns/<id:pk>/assessments/template/", assessment_template, name="screening_template"),
 ]

@@ -185,7 +185,7 @@ ballot_close = _transition(services.close_ballot, gettext_lazy("Ballot closed"))
 urlpatterns = [
     path("", ballot_list, name="list"),
     path("new/", ballot_new, name="new"),
-    path("<int:pk>/", ballot_detail, name="detail"),
-    path("<int:pk>/open/", ballot_open, name="open"),
-    path("<int:pk>/close/", ballot_close, name="close"),
+    path("<id:pk>/", ballot_detail, name="detail"),
+    path("<id:pk>/open/", ballot_open, name="open"),
+    path("<id:pk>/close/", ballot_close, name="close"),
 ]

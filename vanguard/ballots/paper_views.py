@@ -119,6 +119,6 @@ def _describe(question: dict, answer) -> str:
 
 
 urlpatterns = [
-    path("<int:pk>/paper/", paper_entry, name="paper"),
-    path("<int:pk>/paper/mismatches/", paper_mismatches, name="paper_mismatches"),
+    path("<id:pk>/paper/", paper_entry, name="paper"),
+    path("<id:pk>/paper/mismatches/", paper_mismatches, name="paper_mismatches"),
 ]

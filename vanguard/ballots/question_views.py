@@ -214,7 +214,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("<int:pk>/questions/", questions, name="questions"),
-    path("<int:pk>/questions/copy/", copy_questions, name="questions_copy"),
-    path("<int:pk>/results.xlsx", download, name="results_xlsx"),
+    path("<id:pk>/questions/", questions, name="questions"),
+    path("<id:pk>/questions/copy/", copy_questions, name="questions_copy"),
+    path("<id:pk>/results.xlsx", download, name="results_xlsx"),
 ]

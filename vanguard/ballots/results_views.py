@@ -114,5 +114,5 @@ def ballot_results_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("<int:pk>/results/", ballot_results_page, name="results"),
+    path("<id:pk>/results/", ballot_results_page, name="results"),
 ]
