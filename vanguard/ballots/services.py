@@ -322,6 +322,10 @@ def close_ballot(*, ballot: Ballot, actor) -> Ballot:
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     if ballot.status != Status.OPEN:
         raise ValidationError(_("Only an open ballot can be closed."), code="not_open")
+    if connection.vendor == "postgresql":
+        # Wait for the casts in flight and hold new ones until this commits (see ballot_lock_key).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ballot_lock_key(ballot.pk)])
     pending = PaperEntry.objects.filter(ballot=ballot).count()
     if pending:
         raise ValidationError(
@@ -532,14 +536,22 @@ def _prepared(made: Cast, names) -> list:
     return [fields[name].get_db_prep_save(getattr(made, fields[name].attname), connection) for name in names]
 
 
-def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
-    """PostgreSQL: the whole cast is one statement, so one round trip and its own transaction (autocommit).
+# Casting and closing a ballot meet on an advisory lock of PostgreSQL (no row is written for it): casts take it shared,
+# so they never wait on one another; closing takes it exclusive, waiting for every cast in flight and holding new ones
+# until the ballot is closed.  A row lock on the ballot (FOR KEY SHARE) would do the same but makes every cast write a
+# new MultiXact on that one row, which serialises them under load.
+_LOCK_SPACE = 0x56474E44 << 32
 
-    The ballot row is taken FOR KEY SHARE in the statement: casts never wait on
-    one another, while close_ballot's FOR UPDATE waits for every cast in flight
-    and a cast arriving during a close waits, then finds the ballot closed (its
-    token is not spent and nothing is stored).  The token is spent by the
-    conditional UPDATE and the cast inserted from what it returns: both or neither.
+
+def ballot_lock_key(ballot_id: int) -> int:
+    return _LOCK_SPACE | (ballot_id & 0xFFFFFFFF)
+
+
+def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
+    """PostgreSQL: the shared lock, then the whole cast in one statement whose snapshot is taken after the lock.
+
+    The token is spent by the conditional UPDATE only while the ballot is open
+    today, and the cast inserted from what that UPDATE returns: both or neither.
     """
     today = made.day
     fields = _cast_fields()
@@ -551,7 +563,6 @@ def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
               AND EXISTS (
                   SELECT 1 FROM {Ballot._meta.db_table}
                   WHERE id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
-                  FOR KEY SHARE
               )
             RETURNING constituency, stratum
         )
@@ -561,7 +572,8 @@ def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
         RETURNING constituency, stratum
     """
     params = [digest, ballot.pk, ballot.pk, Status.OPEN, today, today, id_, ballot_id, source, day, answers]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ballot_lock_key(ballot.pk)])
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
