@@ -802,10 +802,11 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
         f"machine — took {_cores(rest)} cores, which lowers vote and ceiling alike (so their ratio is the figure "
         "to read, and the absolute rates are this machine's, not a server's). Between vote and ceiling the "
         f"difference is Python in gunicorn: {vote_cpu:.1f} ms of CPU per vote against {ceiling_cpu:.1f} ms per "
-        "bare INSERT. The vote runs the ballot lookup (`select_related` organisation), BEGIN, the ballot's "
-        "`FOR KEY SHARE` check, the token UPDATE, a SELECT of the token's constituency, the cast INSERT and "
-        'COMMIT, each through the ORM, validates a form and renders the "counted" page on `base.html`; the '
-        "ceiling runs one raw INSERT and answers plain text. Busy backends of the bench database, sampled five "
+        "bare INSERT. The vote (services.cast) checks the answers, takes the ballot's advisory lock shared and "
+        "runs one prepared statement that spends the code and inserts the cast (BEGIN, two statements, COMMIT: "
+        "three round trips against the ceiling's one), with the open ballot and its acknowledgement page kept "
+        "per process; the ceiling runs one raw INSERT in autocommit and answers plain text. Busy backends of "
+        "the bench database, sampled five "
         f"times a second during the votes: {waits}.",
         "",
         "The server used here has `fsync=off` and `synchronous_commit=off` (a development server): the crash "
