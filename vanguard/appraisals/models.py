@@ -27,14 +27,18 @@ class Rules(models.Model):
     unqualified_share = models.DecimalField(
         _("share of “unqualified” votes that makes the result unqualified"), max_digits=4, decimal_places=3, default=0.5
     )
-    rewrite_below_threshold = models.BooleanField(_("self-analyses below the threshold return for rewrite"), default=True)
+    rewrite_below_threshold = models.BooleanField(
+        _("self-analyses below the threshold return for rewrite"), default=True
+    )
     # 回头看: a unit whose raters are more than this share dissatisfied is ordered remedial work (整改补课).
     remedial_share = models.DecimalField(
         _("share of dissatisfied raters that orders remedial work"), max_digits=4, decimal_places=3, default=0.5
     )
     # Weak-organisation screening: weights of the three methods and the bottom share flagged.
     weight_members = models.DecimalField(_("weight of members' appraisal"), max_digits=4, decimal_places=3, default=0.4)
-    weight_public = models.DecimalField(_("weight of the public's appraisal"), max_digits=4, decimal_places=3, default=0.3)
+    weight_public = models.DecimalField(
+        _("weight of the public's appraisal"), max_digits=4, decimal_places=3, default=0.3
+    )
     weight_upper = models.DecimalField(
         _("weight of the assessment from above"), max_digits=4, decimal_places=3, default=0.3
     )
@@ -120,13 +124,18 @@ class Version(models.Model):
         ordering = ["analysis", "number"]
         constraints = [models.UniqueConstraint(fields=["analysis", "number"], name="self_analysis_version_once")]
 
+    def __str__(self) -> str:
+        return f"{self.analysis_id} v{self.number}"
+
 
 class Comment(models.Model):
     """A reader's comment during publication (公示); from the public a name is optional."""
 
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="comments")
     text = models.TextField(_("comment"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
 
@@ -134,6 +143,9 @@ class Comment(models.Model):
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: {self.text[:30]}"
 
 
 class AppraisalResult(models.Model):
@@ -161,6 +173,9 @@ class AppraisalResult(models.Model):
         ordering = ["org_path", "member"]
         constraints = [models.UniqueConstraint(fields=["ballot", "member"], name="appraisal_result_once")]
 
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.grade}"
+
 
 class RemedialOrder(models.Model):
     """整改补课: ordered when most of a unit's look-back raters are dissatisfied."""
@@ -179,6 +194,9 @@ class RemedialOrder(models.Model):
         verbose_name_plural = _("remedial work orders")
         ordering = ["-ordered_on", "pk"]
         constraints = [models.UniqueConstraint(fields=["unit", "ballot"], name="remedial_once_per_ballot")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.ordered_on}"
 
 
 class UpperAssessment(models.Model):
@@ -202,6 +220,9 @@ class UpperAssessment(models.Model):
             models.CheckConstraint(condition=models.Q(score__gte=0, score__lte=100), name="upper_assessment_range"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.score}"
+
 
 class Screening(models.Model):
     """A run of weak-organisation screening over a subtree, at one level (kind of organisation)."""
@@ -221,6 +242,9 @@ class Screening(models.Model):
         verbose_name_plural = _("screenings")
         ordering = ["-run_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.org_path} · {self.level}"
+
 
 class ScreeningEntry(models.Model):
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="entries")
@@ -237,3 +261,6 @@ class ScreeningEntry(models.Model):
     class Meta:
         ordering = ["screening", "rank"]
         constraints = [models.UniqueConstraint(fields=["screening", "organisation"], name="screening_entry_once")]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id}: {self.organisation_id}"

@@ -20,7 +20,18 @@ import pytest
 import vanguard
 
 # Lowest first.  A new app goes after every app it builds on; the campaign apps after rosters.
-LAYERS = ["core", "accounts", "orgs", "members", "rosters", "meetings", "campaigns", "opinions", "ballots", "appraisals"]
+LAYERS = [
+    "core",
+    "accounts",
+    "orgs",
+    "members",
+    "rosters",
+    "meetings",
+    "campaigns",
+    "opinions",
+    "ballots",
+    "appraisals",
+]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent
 SKIPPED_DIRS = {"tests", "migrations", "__pycache__"}
