@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -37,28 +38,31 @@ def _answers_data(request: HttpRequest, ballot: Ballot) -> dict:
     return {q["key"]: request.POST.getlist(f"answers-{q['key']}") for q in ballot.questions}
 
 
+def _key_sheet(request: HttpRequest, ballot: Ballot, sheet, answers, service):
+    """A posted sheet (its code and answers) handed to `service`; its result, or None with the errors on the forms."""
+    if request.method != "POST" or not sheet.is_valid():
+        return None
+    checked, errors = services.check_answers(ballot, _answers_data(request, ballot))
+    for key, message in errors.items():
+        answers.add_error(None, f"{key}: {message}")
+    if errors:
+        return None
+    try:
+        # resolve_paper returns nothing: True stands for "counted".
+        return service(ballot=ballot, actor=request.user, code=sheet.cleaned_data["code"], answers=checked) or True
+    except ValidationError as refusal:  # services.Refused is one too
+        sheet.add_error("code", refusal.messages[0])
+        return None
+
+
 @scoped_view(Ballot)
 def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = get_scoped(request, Ballot.objects.select_related("organisation"), pk, Action.CHANGE)
     sheet, answers = _forms(request, ballot)
-    if request.method == "POST" and sheet.is_valid():
-        checked, errors = services.check_answers(ballot, _answers_data(request, ballot))
-        for key, message in errors.items():
-            answers.add_error(None, f"{key}: {message}")
-        if not errors:
-            try:
-                keyed = services.key_in_paper(
-                    ballot=ballot, actor=request.user, code=sheet.cleaned_data["code"], answers=checked
-                )
-            except services.Refused as refusal:
-                sheet.add_error("code", refusal.messages[0])
-            except Exception as exc:  # noqa: BLE001 - a ValidationError of the service, shown on the form
-                if not hasattr(exc, "messages"):
-                    raise
-                sheet.add_error("code", exc.messages[0])
-            else:
-                messages.success(request, MESSAGES[keyed.state])
-                return redirect("ballots:paper", pk=ballot.pk)
+    keyed = _key_sheet(request, ballot, sheet, answers, services.key_in_paper)
+    if keyed is not None:
+        messages.success(request, MESSAGES[keyed.state])
+        return redirect("ballots:paper", pk=ballot.pk)
     pending = PaperEntry.objects.filter(ballot=ballot)
     context = {
         "ballot": ballot,
@@ -78,22 +82,9 @@ def paper_mismatches(request: HttpRequest, pk: int) -> HttpResponse:
     for entry in PaperEntry.objects.filter(ballot=ballot, mismatch=True).select_related("clerk").order_by("sheet_code"):
         pairs.setdefault(entry.sheet_code, []).append(entry)
     sheet, answers = _forms(request, ballot)
-    if request.method == "POST" and sheet.is_valid():
-        checked, errors = services.check_answers(ballot, _answers_data(request, ballot))
-        for key, message in errors.items():
-            answers.add_error(None, f"{key}: {message}")
-        if not errors:
-            try:
-                services.resolve_paper(
-                    ballot=ballot, actor=request.user, code=sheet.cleaned_data["code"], answers=checked
-                )
-            except Exception as exc:  # noqa: BLE001 - the service's ValidationError, shown on the form
-                if not hasattr(exc, "messages"):
-                    raise
-                sheet.add_error("code", exc.messages[0])
-            else:
-                messages.success(request, _("The sheet is counted as read on the third look."))
-                return redirect("ballots:paper_mismatches", pk=ballot.pk)
+    if _key_sheet(request, ballot, sheet, answers, services.resolve_paper) is not None:
+        messages.success(request, _("The sheet is counted as read on the third look."))
+        return redirect("ballots:paper_mismatches", pk=ballot.pk)
     rows = [
         {
             "code": code,
