@@ -26,6 +26,9 @@ router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # The link on a ballot sheet's QR code and the kiosk page: /b/<ballot>/ (public, no login).  Near the top because
+    # Django tries the patterns in order, and a vote is the busiest request there is while a ballot is open.
+    path("b/", include("vanguard.ballots.public_urls")),
     # Browsers ask for /favicon.ico on their own (and for pages without base.html's <link rel="icon">).
     # Temporary, so a renamed static file (a hashed name after collectstatic) is never cached away.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("vanguard/favicon.ico")), name="favicon"),
@@ -44,8 +47,6 @@ urlpatterns = [
     # The short link printed on posters: /o/<code>/ (public, no login).
     path("o/", include("vanguard.opinions.public_urls")),
     path("ballots/", include("vanguard.ballots.urls")),
-    # The link on a ballot sheet's QR code and the kiosk page: /b/<ballot>/ (public, no login).
-    path("b/", include("vanguard.ballots.public_urls")),
     path("appraisals/", include("vanguard.appraisals.urls")),
     path("a/", include("vanguard.appraisals.public_urls")),
     path("", include("vanguard.core.urls")),

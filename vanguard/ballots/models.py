@@ -145,12 +145,16 @@ class Medium(models.TextChoices):
 class Token(models.Model):
     """A single-use right to cast one ballot: which ballot, constituency and stratum — never whose."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("ballot"))
+    # No index of its own: token_ballot_group leads with the ballot, and every index is paid for by each issue.
+    ballot = models.ForeignKey(
+        Ballot, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("ballot"), db_index=False
+    )
     constituency = models.CharField(_("constituency"), max_length=16, choices=Constituency.choices)
     stratum = models.CharField(_("stratum"), max_length=100, blank=True)
     medium = models.CharField(_("medium"), max_length=8, choices=Medium.choices)
     # SHA-256 of the code: a leaked table does not let anyone vote.
-    code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
+    # Unique through Meta.constraints, which on PostgreSQL builds no second (pattern-matching) index beside it.
+    code_hash = models.CharField(_("code hash"), max_length=64)
     spent = models.BooleanField(_("spent"), default=False)
     # A link that could not be sent, or a sheet reported lost: it can no longer vote and is not counted as issued.
     void = models.BooleanField(_("void"), default=False)
@@ -162,6 +166,7 @@ class Token(models.Model):
         indexes = [models.Index(fields=["ballot", "constituency", "stratum"], name="token_ballot_group")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(spent=True, void=True), name="token_not_spent_and_void"),
+            models.UniqueConstraint(fields=["code_hash"], name="token_code_once"),
         ]
 
     def __str__(self) -> str:
@@ -177,7 +182,10 @@ class Cast(models.Model):
     """One stored ballot: its answers and where it counts, and nothing that leads to who cast it or when."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="casts", verbose_name=_("ballot"))
+    # No index of its own: cast_ballot_group leads with the ballot, and every index is paid for by each vote.
+    ballot = models.ForeignKey(
+        Ballot, on_delete=models.CASCADE, related_name="casts", verbose_name=_("ballot"), db_index=False
+    )
     constituency = models.CharField(_("constituency"), max_length=16, choices=Constituency.choices)
     stratum = models.CharField(_("stratum"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)

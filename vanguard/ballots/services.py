@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -87,12 +88,17 @@ def new_public_id() -> str:
 # --- questions -----------------------------------------------------------------------------------------------------
 
 
+# Fixed at import: Choices.values rebuilds its list (labels and all) on every access, and every vote asks.
+_SATISFACTION_VALUES = tuple(Satisfaction.values)
+_GRADE_VALUES = tuple(Grade.values)
+
+
 def options_of(question: dict) -> list[str]:
     kind = question.get("kind")
     if kind == QuestionKind.SATISFACTION:
-        return list(Satisfaction.values)
+        return list(_SATISFACTION_VALUES)
     if kind == QuestionKind.GRADE:
-        return list(Grade.values)
+        return list(_GRADE_VALUES)
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         return [str(index) for index in range(len(question.get("options") or []))]
     return []
@@ -508,11 +514,12 @@ def cast(*, ballot: Ballot, code: str, answers: dict, source: str = Source.ONLIN
     normal = normalise_code(code)
     if normal is None:
         raise refuse("malformed")
-    reason = accepts_votes(ballot)
+    today = timezone.localdate()
+    reason = accepts_votes(ballot, today)
     if reason:
         raise refuse(reason)
     digest = code_hash(normal)
-    made = Cast(id=uuid.uuid4(), ballot_id=ballot.pk, source=source, day=timezone.localdate(), answers=answers)
+    made = Cast(id=uuid.uuid4(), ballot_id=ballot.pk, source=source, day=today, answers=answers)
     if connection.vendor == "postgresql":
         stored = _cast_in_one_statement(ballot, digest, made)
     else:
@@ -549,42 +556,30 @@ def ballot_lock_key(ballot_id: int) -> int:
 
 
 def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
-    """PostgreSQL: the shared lock, then the whole cast in one statement whose snapshot is taken after the lock.
+    """PostgreSQL: the whole cast in one call of ballots_cast_vote (migration 0002), in one round trip.
 
-    The token is spent by the conditional UPDATE only while the ballot is open
-    today, and the cast inserted from what that UPDATE returns: both or neither.
+    The function takes the shared lock, then spends the token by a conditional
+    UPDATE only while the ballot is open today and inserts the cast from what
+    that UPDATE returns: both or neither.  Outside a transaction the call is its
+    own, committed before the answer comes back.
     """
-    today = made.day
-    fields = _cast_fields()
-    id_, ballot_id, source, day, answers = _prepared(made, ("id", "ballot", "source", "day", "answers"))
-    sql = f"""
-        WITH spent AS (
-            UPDATE {Token._meta.db_table} SET spent = TRUE
-            WHERE code_hash = %s AND ballot_id = %s AND NOT spent AND NOT void
-              AND EXISTS (
-                  SELECT 1 FROM {Ballot._meta.db_table}
-                  WHERE id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
-              )
-            RETURNING constituency, stratum
-        )
-        INSERT INTO {Cast._meta.db_table}
-            ({", ".join(fields[name].column for name in _CAST_COLUMNS)})
-        SELECT %s, %s, constituency, stratum, %s, %s, %s FROM spent
-        RETURNING constituency, stratum
-    """
-    params = [digest, ballot.pk, ballot.pk, Status.OPEN, today, today, id_, ballot_id, source, day, answers]
+    params = [
+        ballot_lock_key(ballot.pk), ballot.pk, digest, Status.OPEN.value, made.day,
+        made.id, made.source, json.dumps(made.answers, ensure_ascii=False),
+    ]  # fmt: skip
     connection.ensure_connection()
-    with transaction.atomic():
-        # A server-side-binding cursor of psycopg itself: Django's default client-side binding composes the query
-        # text in Python on every call, which was the largest cost of a vote; this one is prepared once per connection.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ballot_lock_key(ballot.pk)], prepare=True)
-            cursor.execute(sql, params, prepare=True)
-            row = cursor.fetchone()
+    # A server-side-binding cursor of psycopg itself, prepared once per connection: Django's client-side binding
+    # composes the query text in Python on every call, which was the largest cost of a vote.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_CAST_CALL, params, prepare=True)
+        row = cursor.fetchone()
     if row is None:
         return False
     made.constituency, made.stratum = row
     return True
+
+
+_CAST_CALL = "SELECT constituency, stratum FROM ballots_cast_vote(%s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def _cast_in_a_transaction(ballot: Ballot, digest: str, made: Cast) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conftest import make_user
@@ -264,3 +265,40 @@ def test_racing_casts_with_one_code_store_one_ballot(city):
         thread.join()
     assert sorted(outcomes) == ["counted"] + ["spent"] * 5
     assert counts(b) == (1, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time: no cast runs meanwhile")
+@pytest.mark.django_db(transaction=True)
+def test_a_cast_that_waits_for_a_close_finds_the_ballot_closed(city):
+    # The cast's copy of the ballot says open (as a worker's cached copy would); the close is under way when it arrives.
+    b = ballot(city.district_a)
+    [code] = codes(b, 1)
+    outcomes = []
+
+    def attempt():
+        try:
+            vote(b, code, q1="satisfied")
+            outcomes.append("counted")
+        except services.Refused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [services.ballot_lock_key(b.pk)])
+        Ballot.objects.filter(pk=b.pk).update(status=Status.CLOSED)
+        thread = threading.Thread(target=attempt)
+        thread.start()
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the cast never waited for the close")
+    thread.join()
+    assert outcomes == ["closed"]
+    assert counts(b) == (0, 0)
