@@ -51,10 +51,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        migrations.RemoveIndex(
             model_name='cast',
-            name='ballot',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='casts', to='ballots.ballot', verbose_name='ballot'),
+            name='cast_ballot_group',
         ),
         migrations.AlterField(
             model_name='token',
@@ -68,7 +67,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='token',
-            constraint=models.UniqueConstraint(fields=('code_hash',), name='token_code_once'),
+            constraint=models.UniqueConstraint(fields=('code_hash',), name='token_code_once', opclasses=['varchar_pattern_ops']),
         ),
         migrations.RunPython(create_cast_function, drop_cast_function),
     ]
