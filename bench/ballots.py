@@ -8,10 +8,9 @@
 In one run, against one gunicorn serving `vanguard.wsgi` with the product's
 settings and middleware (plus /bench/ceiling/, bench/ballots_urls.py):
 
-1. the peak, closed loop: in turns, the ceiling (a bare view doing one INSERT),
-   the vote (POST /b/<ballot>/<code>/, one fresh code per request) and a lean
-   sketch of the vote (bench only, for comparison), each `--duration` seconds,
-   `--rounds` times;
+1. the peak, closed loop: in turns, the ceiling (a bare view doing one INSERT)
+   and the vote (POST /b/<ballot>/<code>/, one fresh code per request), each
+   `--duration` seconds, `--rounds` times;
 2. the vote paced at 80% of its peak (open loop), for the p99 at that rate;
 3. the crash run: the vote under load on a ballot of its own while every
    gunicorn process (master and workers) is SIGKILLed `--kills` times and
@@ -71,11 +70,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def add_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     """The ballot bench's options (bench/run.py adds them with the prefix `ballots-`)."""
     p = f"--{prefix}"
-    parser.add_argument(f"{p}workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument(f"{p}worker-class", choices=["sync", "gthread"], default="gthread", help="default gthread")
+    # As the README deploys it: sync workers, 2 × cores + 1 of them (gunicorn's advice).
+    workers = 2 * (os.cpu_count() or 1) + 1
+    parser.add_argument(f"{p}workers", type=int, default=workers, help=f"gunicorn workers (default {workers})")
+    parser.add_argument(f"{p}worker-class", choices=["sync", "gthread"], default="sync", help="default sync")
     parser.add_argument(f"{p}threads", type=int, default=2, help="threads per gthread worker (default 2)")
     parser.add_argument(f"{p}duration", type=float, default=15.0, help="seconds of each measured phase (default 15)")
-    parser.add_argument(f"{p}rounds", type=int, default=2, help="turns of ceiling and vote (default 2)")
+    parser.add_argument(f"{p}rounds", type=int, default=3, help="turns of ceiling and vote (default 3)")
     parser.add_argument(f"{p}clients", type=int, default=2, help="load generator processes (default 2)")
     parser.add_argument(f"{p}connections", type=int, default=8, help="connections per generator process (default 8)")
     parser.add_argument(f"{p}crash-duration", type=float, default=75.0, help="seconds of the crash run (default 75)")
@@ -144,7 +145,8 @@ class Server:
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers),
             "--worker-class", worker_class,
-            "--threads", str(threads),
+            # gunicorn turns a sync worker given threads into a gthread one: threads only for gthread.
+            *(["--threads", str(threads)] if worker_class == "gthread" else []),
             "--keep-alive", "30",
             "--backlog", "2048",
             "--chdir", str(ROOT),
@@ -472,8 +474,6 @@ def run(options: dict, *, url: str, database: str, command: str, log, output: Pa
     log(f"Issuing {budget * rounds + 6000:,} codes for the peak")
     peak_codes = _codes(peak_ballot, budget * rounds + 6000)
     ceiling = [load.post("/bench/ceiling/", BODY)] * (budget * rounds + 6000)
-    lean_ballot = _ballot(organisation, f"压测 {when:%Y-%m-%d %H:%M} 精简")
-    lean_codes = _codes(lean_ballot, budget * rounds)
     phases: list[Phase] = []
     log(f"Starting {server.describe} on port {server.port}")
     boot = server.start()
@@ -492,12 +492,6 @@ def run(options: dict, *, url: str, database: str, command: str, log, output: Pa
                                    **shape)  # fmt: skip
             used += budget
             phases.append(Phase(f"vote, round {number}", "vote", outcomes, cpu))
-            log(phases[-1].line())
-            with CpuMeter(server) as cpu:
-                share = lean_codes[(number - 1) * budget : number * budget]
-                requests = [load.post(f"/bench/lean-vote/{lean_ballot.public_id}/{code}/", BODY) for code in share]
-                outcomes = _closed(server, requests, duration=duration, **shape)
-            phases.append(Phase(f"lean sketch (bench only), round {number}", "lean", outcomes, cpu))
             log(phases[-1].line())
         votes = [p for p in phases if p.endpoint == "vote"]
         ceilings = [p for p in phases if p.endpoint == "ceiling"]
@@ -672,14 +666,9 @@ def _profile(organisation, count: int, log) -> dict:
         assert statuses == {201}, statuses
         return (time.process_time() - cpu) / count * 1000, (time.perf_counter() - wall) / count * 1000
 
-    def lean() -> int:
-        return call(f"/bench/lean-vote/{ballot.public_id}/{next(codes)}/")
-
     with override_settings(ROOT_URLCONF="bench.ballots_urls"):
         ceiling_ms = cpu_ms(ceiling)
         vote_ms = cpu_ms(vote)
-        lean_ms = cpu_ms(lean)
-        log(f"In-process: the lean sketch of the vote (bench/ballots_urls.py) {lean_ms[0]:.2f} ms CPU")
         log(f"In-process, one request at a time: vote {vote_ms[0]:.2f} ms CPU ({vote_ms[1]:.2f} ms wall), "
             f"ceiling {ceiling_ms[0]:.2f} ms CPU ({ceiling_ms[1]:.2f} ms wall)")  # fmt: skip
         profiler = cProfile.Profile(time.process_time)  # CPU, not wall: waits on the database are not ours
@@ -698,7 +687,7 @@ def _profile(organisation, count: int, log) -> dict:
         for label, (file_part, function) in PROFILE_PARTS.items():
             if file_part in filename and name == function:
                 shares[label] = max(shares.get(label, 0.0), cumulative / total)
-    return {"count": count, "vote": vote_ms, "ceiling": ceiling_ms, "lean": lean_ms, "shares": shares}
+    return {"count": count, "vote": vote_ms, "ceiling": ceiling_ms, "shares": shares}
 
 
 # Where a vote's time goes, by the cumulative time of these functions (file fragment, function name).
@@ -746,8 +735,6 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
     backends = sum(p.cpu.postgres_cores * p.elapsed for p in measured) / seconds
     rest = busy - generator - backends - sum(p.cpu.gunicorn_cores * p.elapsed for p in measured) / seconds
     votes = [p for p in phases if p.endpoint == "vote"]
-    leans = [p for p in phases if p.endpoint == "lean"]
-    lean_rate = sum(p.ok for p in leans) / max(1e-9, sum(p.elapsed for p in leans))
     sampled: dict[str, int] = {}
     for phase in [*votes, paced]:
         for key, count in phase.cpu.waits.items():
@@ -763,10 +750,15 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
         "## Ballots: casting through the HTTP endpoint, and through SIGKILL",
         "",
         f"Run {when:%Y-%m-%d %H:%M} UTC with `{command}` (or `python bench/run.py --only ballots`); {database}.",
-        f"Server: {server.describe}, `--keep-alive 30`, serving `vanguard.wsgi` with the product's settings and "
-        "middleware (`bench/ballots_settings.py` adds only the ceiling's URL); started in "
-        f"{boot:.1f} s. Load: {options['clients']} generator processes × {options['connections']} keep-alive "
-        "connections, raw HTTP/1.1 over asyncio (`bench/ballots_load.py`), on the same machine.",
+        f"Server: {server.describe}, serving `vanguard.wsgi` with the product's settings and middleware "
+        "(`bench/ballots_settings.py` adds only the ceiling's URL); started in "
+        f"{boot:.1f} s. Load: {options['clients']} generator processes × {options['connections']} connections, "
+        "raw HTTP/1.1 over asyncio (`bench/ballots_load.py`), on the same machine"
+        + (
+            " (sync workers close each connection after its answer: the generator reconnects)."
+            if options["worker_class"] == "sync"
+            else ", kept alive."
+        ),  # fmt: skip
         "",
         "The vote is `POST /b/<ballot>/<code>/` with `q1=satisfied`, a fresh code each time (one satisfaction "
         "question); it answers 201 once the cast is committed. The ceiling is `POST /bench/ceiling/`, a bare view "
@@ -789,11 +781,6 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
         f"{paced.percentile(0.99):.1f} ms (the sender fell behind its schedule by at most "
         f"{paced.late * 1000:.1f} ms).",
         "",
-        f"The *lean sketch* rows are `/bench/lean-vote/` (bench only, bench/ballots_urls.py): the same cast and "
-        "guard with the ballot kept per process, one `UPDATE … RETURNING`, raw SQL and a page without "
-        f"`base.html`: {lean_rate:,.0f}/s = {lean_rate / ceiling_rate:.2f} of the ceiling, what the endpoint "
-        "could reach without changing what it guarantees.",
-        "",
         "### What limits throughput",
         "",
         f"CPU, and on the app server's side. The machine was busy throughout ({_cores(busy)} of {os.cpu_count()} "
@@ -802,10 +789,11 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
         f"machine — took {_cores(rest)} cores, which lowers vote and ceiling alike (so their ratio is the figure "
         "to read, and the absolute rates are this machine's, not a server's). Between vote and ceiling the "
         f"difference is Python in gunicorn: {vote_cpu:.1f} ms of CPU per vote against {ceiling_cpu:.1f} ms per "
-        "bare INSERT. The vote (services.cast) checks the answers, takes the ballot's advisory lock shared and "
-        "runs one prepared statement that spends the code and inserts the cast (BEGIN, two statements, COMMIT: "
-        "three round trips against the ceiling's one), with the open ballot and its acknowledgement page kept "
-        "per process; the ceiling runs one raw INSERT in autocommit and answers plain text. Busy backends of "
+        "bare INSERT. The vote (services.cast) checks the answers and makes one prepared call of "
+        "`ballots_cast_vote` (migration ballots 0002), which takes the ballot's advisory lock shared, spends the "
+        "code and inserts the cast: one round trip and one transaction, as the ceiling's INSERT, but three "
+        "statements' work in the database. The open ballot and its acknowledgement page are kept per process; "
+        "the ceiling answers plain text. Busy backends of "
         "the bench database, sampled five "
         f"times a second during the votes: {waits}.",
         "",
@@ -855,13 +843,6 @@ def markdown(*, phases, paced, peak, ceiling_rate, crash, checks, machine, when,
             f"{profile['ceiling'][0] / profile['vote'][0]:.2f}. Under cProfile, share of a vote's time:",
             "",
             *[f"- {label}: {share:.0%}" for label, share in sorted(profile["shares"].items(), key=lambda x: -x[1])],
-            "",
-            "For comparison, `/bench/lean-vote/` (bench/ballots_urls.py, bench only) casts with the same guard — "
-            "the ballot open today under `FOR KEY SHARE`, the conditional UPDATE of the token, the INSERT in the "
-            "same transaction — but keeps the ballot per process, lets the UPDATE return the token's constituency "
-            "and stratum, uses raw SQL and answers a page without `base.html`: "
-            f"{profile['lean'][0]:.2f} ms of CPU per vote ({profile['lean'][1]:.2f} ms wall), "
-            f"{profile['ceiling'][0] / profile['lean'][0]:.2f} of the ceiling in-process.",
         ]
     return "\n".join(lines)
 

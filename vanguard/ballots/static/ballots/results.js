@@ -12,6 +12,8 @@
   box.style.height = Math.max(160, 40 * data.bars.length + 60) + "px";
   const chart = echarts.init(box, null, { renderer: "canvas" });
   chart.setOption({
+    // Drawn at once: a page printed or captured right after loading shows the bars whole, not mid-animation.
+    animation: false,
     grid: { left: 8, right: 24, top: 16, bottom: 16, containLabel: true },
     tooltip: {
       renderMode: "richText",
