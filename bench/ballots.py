@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     parser.add_argument(f"{p}worker-class", choices=["sync", "gthread"], default="sync", help="default sync")
     parser.add_argument(f"{p}threads", type=int, default=2, help="threads per gthread worker (default 2)")
     parser.add_argument(f"{p}duration", type=float, default=15.0, help="seconds of each measured phase (default 15)")
-    parser.add_argument(f"{p}rounds", type=int, default=3, help="turns of ceiling and vote (default 3)")
+    parser.add_argument(f"{p}rounds", type=int, default=4, help="turns of ceiling and vote (default 4)")
     parser.add_argument(f"{p}clients", type=int, default=2, help="load generator processes (default 2)")
     parser.add_argument(f"{p}connections", type=int, default=8, help="connections per generator process (default 8)")
     parser.add_argument(f"{p}crash-duration", type=float, default=75.0, help="seconds of the crash run (default 75)")
