@@ -9,6 +9,7 @@ is written "10/h": at most 10 requests per fixed window of an hour ("5/10m",
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Rate:
     window: int  # seconds
 
 
+@functools.lru_cache(maxsize=64)  # a pure function of the setting's text, asked on every guarded request
 def parse_rate(text: str) -> Rate:
     """ "10/h" → Rate(10, 3600); a malformed rate is a configuration error, raised at once."""
     match = _RATE.match(text or "")

@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import http_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -107,7 +106,9 @@ def _guarded(view):
 
 # What never_cache writes, written out once: django.utils.cache parses and rebuilds the header on every response,
 # which costs a vote (the hot path) more than the rest of its answer.  A vote's URL holds the code: no cache keeps it.
+# Expires in the past says the same to an HTTP/1.0 cache as never_cache's "now", without formatting a date each time.
 NOT_KEPT = "max-age=0, no-cache, no-store, must-revalidate, private"
+EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def _not_kept(response: HttpResponse) -> HttpResponse:
@@ -115,7 +116,7 @@ def _not_kept(response: HttpResponse) -> HttpResponse:
         add_never_cache_headers(response)
         return response
     response.headers["Cache-Control"] = NOT_KEPT
-    response.headers["Expires"] = http_date()
+    response.headers["Expires"] = EXPIRED
     return response
 
 
@@ -150,7 +151,7 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
                 services.cast(ballot=ballot, code=code, answers=answers)
             except services.Refused as refusal:
                 return _refusal(request, ballot, refusal.code)
-            return HttpResponse(_acknowledgement(ballot), status=201)
+            return HttpResponse(_acknowledgement(ballot), status=201, content_type=HTML)
     form = AnswersForm(request.POST or None, ballot=ballot)
     if form.is_bound:
         form.is_valid()
@@ -161,18 +162,20 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
     return render(request, "ballots/public/vote.html", context, status=400 if form.errors else 200)
 
 
-# The acknowledgement of a vote, per ballot and language: the same page for every voter, so rendered once.
-_ACKNOWLEDGEMENTS: dict[tuple[int, str], str] = {}
+# The acknowledgement of a vote, per ballot and language: the same page for every voter, so rendered (and encoded)
+# once.
+_ACKNOWLEDGEMENTS: dict[tuple[int, str], bytes] = {}
+HTML = "text/html; charset=utf-8"
 
 
-def _acknowledgement(ballot: Ballot) -> str:
+def _acknowledgement(ballot: Ballot) -> bytes:
     key = (ballot.pk, get_language() or "")
     page = _ACKNOWLEDGEMENTS.get(key)
     if page is None:
         if len(_ACKNOWLEDGEMENTS) >= _OPEN_LIMIT:
             _ACKNOWLEDGEMENTS.clear()
         # Rendered without the request: it needs none of the context processors' work.
-        page = _ACKNOWLEDGEMENTS[key] = render_to_string("ballots/public/counted.html", {"ballot": ballot})
+        page = _ACKNOWLEDGEMENTS[key] = render_to_string("ballots/public/counted.html", {"ballot": ballot}).encode()
     return page
 
 
