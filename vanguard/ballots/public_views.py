@@ -151,7 +151,7 @@ def vote(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
                 services.cast(ballot=ballot, code=code, answers=answers)
             except services.Refused as refusal:
                 return _refusal(request, ballot, refusal.code)
-            return HttpResponse(_acknowledgement(ballot), status=201, content_type=HTML)
+            return HttpResponse(_acknowledgement(ballot, request), status=201, content_type=HTML)
     form = AnswersForm(request.POST or None, ballot=ballot)
     if form.is_bound:
         form.is_valid()
@@ -168,8 +168,9 @@ _ACKNOWLEDGEMENTS: dict[tuple[int, str], bytes] = {}
 HTML = "text/html; charset=utf-8"
 
 
-def _acknowledgement(ballot: Ballot) -> bytes:
-    key = (ballot.pk, get_language() or "")
+def _acknowledgement(ballot: Ballot, request: HttpRequest) -> bytes:
+    # LocaleMiddleware's choice for this request, as get_language() would say, without a thread-local lookup.
+    key = (ballot.pk, getattr(request, "LANGUAGE_CODE", None) or get_language() or "")
     page = _ACKNOWLEDGEMENTS.get(key)
     if page is None:
         if len(_ACKNOWLEDGEMENTS) >= _OPEN_LIMIT:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -567,10 +567,11 @@ def _cast_in_one_statement(ballot: Ballot, digest: str, made: Cast) -> bool:
         ballot_lock_key(ballot.pk), ballot.pk, digest, Status.OPEN.value, made.day,
         made.id, made.source, json.dumps(made.answers, ensure_ascii=False),
     ]  # fmt: skip
-    connection.ensure_connection()
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy is a thread-local lookup
+    db.ensure_connection()
     # A server-side-binding cursor of psycopg itself, prepared once per connection: Django's client-side binding
     # composes the query text in Python on every call, which was the largest cost of a vote.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(_CAST_CALL, params, prepare=True)
         row = cursor.fetchone()
     if row is None:
