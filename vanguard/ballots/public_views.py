@@ -181,7 +181,7 @@ def _acknowledgement(ballot: Ballot, request: HttpRequest) -> bytes:
 
 
 # Open ballots by public id, per process: what a vote needs of a ballot (its questions) no longer changes once it is
-# open, and whether it still takes votes is read from the database inside every cast (services._hold_open).
+# open, and whether it still takes votes is read from the database inside every cast (services.cast).
 _OPEN: dict[str, Ballot] = {}
 _OPEN_LIMIT = 1000
 

@@ -10,7 +10,6 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path
 
-import vanguard.core.converters  # noqa: F401  (registers <id:…>)
 from vanguard.accounts.scoping import Action, restrict
 from vanguard.campaigns.models import Evidence, Unit
 from vanguard.core.views import scoped_view

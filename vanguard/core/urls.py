@@ -1,6 +1,5 @@
 from django.urls import path
 
-import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
 from vanguard.core import job_views
 
 app_name = "core"

@@ -1,6 +1,5 @@
 from django.urls import path
 
-import vanguard.core.converters  # noqa: F401  (registers <id:…>, the 64-bit id converter)
 from vanguard.orgs import views
 
 app_name = "orgs"

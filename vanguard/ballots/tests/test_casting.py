@@ -241,24 +241,26 @@ def test_close_due_closes_past_ballots_without_pending_paper(city):
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs concurrent connections")
+def attempt(b: Ballot, code: str, outcomes: list, barrier: threading.Barrier | None = None) -> None:
+    """One voter in a thread of its own: "counted" or the refusal's code goes to `outcomes`."""
+    if barrier is not None:
+        barrier.wait()
+    try:
+        vote(b, code, q1="satisfied")
+        outcomes.append("counted")
+    except services.Refused as refused:
+        outcomes.append(refused.code)
+    finally:
+        connection.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_racing_casts_with_one_code_store_one_ballot(city):
     b = ballot(city.district_a)
     [code] = codes(b, 1)
     barrier = threading.Barrier(6)
     outcomes = []
-
-    def attempt():
-        barrier.wait()
-        try:
-            vote(b, code, q1="satisfied")
-            outcomes.append("counted")
-        except services.Refused as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    threads = [threading.Thread(target=attempt, args=(b, code, outcomes, barrier)) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -274,21 +276,11 @@ def test_a_cast_that_waits_for_a_close_finds_the_ballot_closed(city):
     b = ballot(city.district_a)
     [code] = codes(b, 1)
     outcomes = []
-
-    def attempt():
-        try:
-            vote(b, code, q1="satisfied")
-            outcomes.append("counted")
-        except services.Refused as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
-
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [services.ballot_lock_key(b.pk)])
         Ballot.objects.filter(pk=b.pk).update(status=Status.CLOSED)
-        thread = threading.Thread(target=attempt)
+        thread = threading.Thread(target=attempt, args=(b, code, outcomes))
         thread.start()
         deadline = time.monotonic() + 10
         with connection.cursor() as cursor:
