@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "vanguard.opinions",
     "vanguard.ballots",
     "vanguard.appraisals",
+    "vanguard.rectification",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("VANGUARD_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("VANGUARD_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("VANGUARD_EMAIL_FROM", "vanguard@localhost")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Rectification (DOMAIN §5): an item "fixed at once" (立说立改) is due this many days after it is raised;
+# a member told of an intended decision on their case has this many days to state their case.
+RECTIFICATION_AT_ONCE_DAYS = int(os.environ.get("VANGUARD_RECTIFICATION_AT_ONCE_DAYS", "7"))
+RECTIFICATION_STATEMENT_DAYS = int(os.environ.get("VANGUARD_RECTIFICATION_STATEMENT_DAYS", "7"))
 
 # Replies to opinions go out by SMS through this callable, `send(phone, text)` (issue 18: a pluggable sender);
 # the default writes them to the log, as a demo has no gateway.

@@ -49,6 +49,7 @@ urlpatterns = [
     path("ballots/", include("vanguard.ballots.urls")),
     path("appraisals/", include("vanguard.appraisals.urls")),
     path("a/", include("vanguard.appraisals.public_urls")),
+    path("rectification/", include("vanguard.rectification.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -31,8 +31,9 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.REORGANISE,
         Action.UNLOCK_SIGN_IN,
         Action.RUN_CAMPAIGNS,
+        Action.VIEW_CASES,
     },
-    Role.SECRETARY: {Action.VIEW, Action.CHANGE},
+    Role.SECRETARY: {Action.VIEW, Action.CHANGE, Action.VIEW_CASES},
     Role.SUPERVISOR: {Action.VIEW},
     Role.MEMBER: set(),
 }

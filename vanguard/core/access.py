@@ -25,6 +25,9 @@ class Action(StrEnum):
     REORGANISE = "reorganise"
     UNLOCK_SIGN_IN = "unlock_sign_in"  # lift a sign-in lockout of the users in the subtree
     RUN_CAMPAIGNS = "run_campaigns"  # the campaign office: start, shape and launch campaigns for the subtree
+    # Cases of unqualified members (DOMAIN §5.3): the branch, the organisations above it and the office only —
+    # not supervisors, not supervision groups, not other members.
+    VIEW_CASES = "view_cases"
 
 
 @dataclass(frozen=True)

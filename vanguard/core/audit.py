@@ -25,8 +25,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -240,3 +240,120 @@ def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related(
         "actor", "actor_organisation"
     )
+
+
+# Checks beyond the chain, run by `verify_audit` after it: each yields problems found, as sentences.
+_CHECKS: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_check(name: str, check: Callable[[], Iterable[str]]) -> None:
+    _CHECKS[name] = check
+
+
+def run_checks() -> list[str]:
+    """Every registered check's problems, in the checks' name order (empty when all is well)."""
+    _discover()
+    problems: list[str] = []
+    for name in sorted(_CHECKS):
+        problems.extend(_CHECKS[name]())
+    return problems
+
+
+def digest(text: str) -> str:
+    """A long text as it goes into a seal: its SHA-256, so the trail does not copy it but still pins it."""
+    return hashlib.sha256((text or "").encode()).hexdigest()
+
+
+@dataclass
+class Seal:
+    """The decisive fields of a model's rows, restated in the trail at every change.
+
+    The chain proves the trail itself untouched, but a row of a domain table
+    changed by direct SQL (a case's decision, a register line) leaves the
+    chain intact.  A sealed model's every write records `fields(obj)` in its
+    entry (`data["seal"]`); `check()` compares each row with the newest seal
+    of its object and reports a row that differs, a row with no sealed entry
+    (inserted outside the system) and a sealed object whose row is gone
+    (deleted outside it).  Registered as a check of `verify_audit`.
+    """
+
+    model: type[models.Model]
+    fields: Callable[[models.Model], dict]
+    batch_size: int = 2000
+    label: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = self.model._meta.label_lower
+        register_check(f"seal:{self.label}", self.check)
+
+    def of(self, obj: models.Model) -> dict:
+        return _jsonable(self.fields(obj))
+
+    def draft(self, obj: models.Model, *, event: str, data: dict | None = None, **entry: Any) -> Draft:
+        return Draft(event=event, target=obj, data={**(data or {}), "seal": self.of(obj)}, **entry)
+
+    def record(self, obj: models.Model, *, event: str, data: dict | None = None, **entry: Any) -> AuditEntry:
+        """Write one entry about `obj` (a write that is not a declared transition, such as creating it), sealed."""
+        return record_many([self.draft(obj, event=event, data=data, **entry)])[0]
+
+    def _latest(self, object_ids: list[str]) -> dict[str, tuple[int, dict]]:
+        latest: dict[str, tuple[int, dict]] = {}
+        rows = (
+            AuditEntry.objects.filter(object_type=self.label, object_id__in=object_ids, data__has_key="seal")
+            .order_by("seq")
+            .values_list("object_id", "seq", "data")
+        )
+        for object_id, seq, data in rows:
+            latest[object_id] = (seq, data["seal"])
+        return latest
+
+    def check(self) -> Iterator[str]:
+        name = self.label
+        last = 0
+        manager = self.model._default_manager
+        while True:
+            batch = list(manager.filter(pk__gt=last).order_by("pk")[: self.batch_size])
+            if not batch:
+                break
+            last = batch[-1].pk
+            latest = self._latest([str(obj.pk) for obj in batch])
+            for obj in batch:
+                found = latest.get(str(obj.pk))
+                if found is None:
+                    yield f"{name} #{obj.pk}: no entry in the trail records it (written outside the system)"
+                    continue
+                seq, sealed = found
+                if sealed is None:
+                    yield f"{name} #{obj.pk}: entry #{seq} records it deleted, yet the row exists"
+                    continue
+                now = self.of(obj)
+                for key in sorted(set(now) | set(sealed)):
+                    if now.get(key) != sealed.get(key):
+                        yield (
+                            f"{name} #{obj.pk}: {key} is {now.get(key)!r} in the table "
+                            f"but {sealed.get(key)!r} in entry #{seq}"
+                        )
+        # Objects the trail knows whose rows are gone.
+        sealed_ids = (
+            AuditEntry.objects.filter(object_type=self.label, data__has_key="seal")
+            .values_list("object_id", flat=True)
+            .distinct()
+            .iterator()
+        )
+        pending: list[str] = []
+        for object_id in sealed_ids:
+            pending.append(object_id)
+            if len(pending) >= self.batch_size:
+                yield from self._gone(pending)
+                pending = []
+        if pending:
+            yield from self._gone(pending)
+
+    def _gone(self, object_ids: list[str]) -> Iterator[str]:
+        present = {str(pk) for pk in self.model._default_manager.filter(pk__in=object_ids).values_list("pk", flat=True)}
+        missing = [object_id for object_id in object_ids if object_id not in present]
+        if not missing:
+            return
+        for object_id, (seq, sealed) in sorted(self._latest(missing).items()):
+            if sealed is not None:
+                yield f"{self.label} #{object_id}: the trail records it (entry #{seq}) but its row is gone"

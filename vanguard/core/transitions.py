@@ -71,6 +71,8 @@ class StateMachine:
     field: str = "status"
     # Which organisation an entry belongs to, for scoping the audit trail.
     organisation_of: Callable[[models.Model], Any] | None = None
+    # Sealed models restate their decisive fields in every entry, so a row changed by SQL is found (audit.Seal).
+    seal: audit.Seal | None = None
     _by_name: dict[str, Transition] = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +148,8 @@ class StateMachine:
         if t.effect is not None:
             t.effect(locked, context)
         locked.save(update_fields=[self.field, *t.saves])
+        if self.seal is not None:
+            data = {**(data or {}), "seal": self.seal.of(locked)}
         audit.record(
             event=self.event(name),
             actor=actor,

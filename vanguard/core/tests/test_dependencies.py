@@ -31,6 +31,7 @@ LAYERS = [
     "opinions",
     "ballots",
     "appraisals",
+    "rectification",
 ]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent

@@ -8,7 +8,10 @@ from vanguard.core import audit
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain (exit 1 naming the first broken entry), or print its head."
+    help = (
+        "Verify the audit trail's hash chain and the sealed rows against it (exit 1 naming the first break "
+        "and every row that disagrees), or print its head."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--head", action="store_true", help="print the chain head (SEQ HASH) and nothing else")
@@ -28,6 +31,13 @@ class Command(BaseCommand):
             raise CommandError(f"The audit trail is broken at {broken}. {count} entries before it are intact.")
         if options["expect_head"]:
             self._check_recorded(options["expect_head"])
+        problems = audit.run_checks()
+        if problems:
+            listed = "\n".join(f"  {problem}" for problem in problems[:50])
+            more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+            raise CommandError(
+                f"The audit trail's chain is intact ({count} entries), but rows disagree with it:\n{listed}{more}"
+            )
         seq, digest = audit.head()
         self.stdout.write(f"The audit trail is intact: {count} entries, head {seq} {digest}")
 

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class RectificationConfig(AppConfig):
+    name = "vanguard.rectification"
+    label = "rectification"
+
+    def ready(self) -> None:
+        from vanguard.orgs import hooks
+        from vanguard.rectification import events, models, workflows  # noqa: F401
+
+        for model in (
+            models.RectificationPlan,
+            models.ItemShare,
+            models.Institution,
+            models.Case,
+            models.Registration,
+            models.Remedy,
+        ):
+            hooks.register_path_copy(model, "org_path")
+        hooks.register_path_copy(models.RectificationItem, "org_path")
+        hooks.register_path_copy(models.RectificationItem, "responsible_path")

@@ -1,0 +1,12 @@
+"""Pages of rectification at /rectification/ (object routes take `<id:pk>` only; other ids go in the query)."""
+
+from django.urls import path  # noqa: F401  (each area adds its routes below)
+
+app_name = "rectification"
+
+urlpatterns = [
+    # Plans and items (plan_views, item_views).
+    # Cases and the yearly register (case_views, register_views).
+    # Institutions and remedies (institution_views, remedy_views).
+    # Figures (figure_views).
+]
