@@ -170,3 +170,73 @@ def test_concurrent_appends_never_fork(city):
     assert errors == []
     broken, count, _head = audit.verify()
     assert broken is None and count == 2 * per_writer
+
+
+@pytest.fixture
+def sealed_members():
+    """A seal over members' names, for these tests only (rectification seals its cases the same way)."""
+    from vanguard.members.models import Member
+
+    seal = audit.Seal(Member, lambda member: {"name": member.name, "organisation": member.organisation_id})
+    yield seal
+    audit._CHECKS.pop(f"seal:{seal.label}")
+
+
+def _sealed_problems(seal) -> list[str]:
+    return list(seal.check())
+
+
+def test_a_sealed_row_changed_by_sql_is_named_with_its_field_and_entry(city, sealed_members):
+    from vanguard.members.models import Member
+
+    sealed_members.record(city.member_a, event=EVENT, organisation=city.branch_a)
+    entry = sealed_members.record(city.member_b, event=EVENT, organisation=city.branch_b)
+    assert _sealed_problems(sealed_members) == []
+    Member.objects.filter(pk=city.member_b.pk).update(name="王丙")  # what direct SQL would do: no entry written
+    problems = _sealed_problems(sealed_members)
+    assert problems == [
+        f"members.member #{city.member_b.pk}: name is '王丙' in the table but '李乙' in entry #{entry.seq}"
+    ]
+    # verify_audit names it too, though the chain itself is intact.
+    with pytest.raises(CommandError) as raised:
+        call_command("verify_audit")
+    assert "chain is intact" in str(raised.value) and "王丙" in str(raised.value)
+
+
+def test_the_newest_seal_counts(city, sealed_members):
+    sealed_members.record(city.member_a, event=EVENT)
+    city.member_a.name = "张甲乙"
+    city.member_a.save(update_fields=["name"])
+    assert [p for p in _sealed_problems(sealed_members) if f"#{city.member_a.pk}:" in p] == [
+        f"members.member #{city.member_a.pk}: name is '张甲乙' in the table but '张甲' in entry #1"
+    ]
+    sealed_members.record(city.member_a, event=EVENT)  # the system's own write restates the row
+    assert [p for p in _sealed_problems(sealed_members) if f"#{city.member_a.pk}:" in p] == []
+
+
+def test_rows_inserted_or_deleted_outside_the_system_are_found(city, sealed_members):
+    from vanguard.members.models import Member
+
+    sealed_members.record(city.member_a, event=EVENT)
+    problems = _sealed_problems(sealed_members)
+    # member_b was never recorded with a seal: to the seal it is a row written outside the system.
+    assert problems == [
+        f"members.member #{city.member_b.pk}: no entry in the trail records it (written outside the system)"
+    ]
+    sealed_members.record(city.member_b, event=EVENT)
+    pk = city.member_b.pk  # member_a has a user account pointing at it
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(Member._meta.db_table)} WHERE id = %s", [pk])
+    problems = _sealed_problems(sealed_members)
+    assert len(problems) == 1 and problems[0].startswith(f"members.member #{pk}: the trail records it")
+
+
+def test_registered_checks_run_in_verify_audit(city):
+    audit.register_check("test:always", lambda: ["something is wrong"])
+    try:
+        assert "something is wrong" in audit.run_checks()
+        with pytest.raises(CommandError, match="something is wrong"):
+            call_command("verify_audit")
+    finally:
+        audit._CHECKS.pop("test:always")
+    call_command("verify_audit")
