@@ -75,3 +75,25 @@ def city(db) -> City:
 @pytest.fixture
 def today() -> datetime.date:
     return datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def audit_stays_verifiable(request):
+    """After every test that touched the database, the trail verifies and every sealed row agrees with it.
+
+    So each workflow the suite exercises is shown to leave `verify_audit` clean (issue 20).  Tests that
+    tamper on purpose say so with `@pytest.mark.tampers_audit`.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("tampers_audit"):
+        yield
+        return
+    # Set up after the database fixture, so this runs before its rollback.
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    yield
+    from vanguard.core import audit
+
+    broken, _count, _head = audit.verify()
+    assert broken is None, f"the audit trail no longer verifies: {broken}"
+    problems = audit.run_checks()
+    assert not problems, "rows disagree with the audit trail:\n" + "\n".join(problems)

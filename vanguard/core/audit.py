@@ -308,6 +308,8 @@ class Seal:
         return latest
 
     def check(self) -> Iterator[str]:
+        if self.model._meta.db_table not in connection.introspection.table_names():
+            return  # a database migrated only part of the way (a migration's test): nothing here to check yet
         name = self.label
         last = 0
         manager = self.model._default_manager

@@ -240,7 +240,6 @@ def test_close_due_closes_past_ballots_without_pending_paper(city):
     assert Ballot.objects.get(pk=running.pk).status == Status.OPEN
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs concurrent connections")
 def attempt(b: Ballot, code: str, outcomes: list, barrier: threading.Barrier | None = None) -> None:
     """One voter in a thread of its own: "counted" or the refusal's code goes to `outcomes`."""
     if barrier is not None:
@@ -254,6 +253,7 @@ def attempt(b: Ballot, code: str, outcomes: list, barrier: threading.Barrier | N
         connection.close()
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs concurrent connections")
 @pytest.mark.django_db(transaction=True)
 def test_racing_casts_with_one_code_store_one_ballot(city):
     b = ballot(city.district_a)

@@ -13,6 +13,9 @@ from vanguard.core.models import AuditEntry
 
 EVENT = audit.declare("test.poked", "Poked")
 
+# These tests break the trail and sealed rows on purpose.
+pytestmark = pytest.mark.tampers_audit
+
 
 @pytest.fixture
 def city(city):
