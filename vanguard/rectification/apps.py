@@ -7,7 +7,7 @@ class RectificationConfig(AppConfig):
 
     def ready(self) -> None:
         from vanguard.orgs import hooks
-        from vanguard.rectification import events, models, workflows  # noqa: F401
+        from vanguard.rectification import events, models, tallies, workflows  # noqa: F401
 
         for model in (
             models.RectificationPlan,
@@ -20,3 +20,9 @@ class RectificationConfig(AppConfig):
             hooks.register_path_copy(model, "org_path")
         hooks.register_path_copy(models.RectificationItem, "org_path")
         hooks.register_path_copy(models.RectificationItem, "responsible_path")
+        hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="rectification.tallies.on_subtree_moved")
+
+        from vanguard.appraisals import hooks as appraisal_hooks
+        from vanguard.rectification.services import cases
+
+        appraisal_hooks.register_unqualified_handler(cases.open_from_result)
