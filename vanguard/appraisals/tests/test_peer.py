@@ -103,6 +103,15 @@ def vote_and_close(ballot, papers: list[dict], actor=None):
     return ballot_services.close_ballot(ballot=ballot, actor=actor)
 
 
+@pytest.fixture(autouse=True)
+def own_handlers_only():
+    """Appraisals' tests see only the handlers they register (casework's is set aside), and the rest comes back."""
+    saved = list(hooks._unqualified_handlers)
+    hooks._unqualified_handlers.clear()
+    yield
+    hooks._unqualified_handlers[:] = saved
+
+
 @pytest.fixture
 def handled():
     calls = []
