@@ -10,6 +10,7 @@ from vanguard.rectification.models import (
     RectificationPlan,
     Registration,
     Remedy,
+    RemedyNote,
 )
 from vanguard.rectification.tests.factories import make_case, make_institution, make_item, make_plan, make_remedy
 
@@ -33,5 +34,6 @@ def sibling_objects(city) -> dict:
         Institution: make_institution(city.branch_b, title="乙一支部的制度"),
         Case: case,
         Registration: registration,
-        Remedy: make_remedy(city.branch_b),
+        Remedy: (remedy := make_remedy(city.branch_b)),
+        RemedyNote: RemedyNote.objects.create(remedy=remedy, text="乙一支部的整顿进展"),
     }
