@@ -2,7 +2,7 @@
 
 from django.urls import path  # noqa: F401  (each area adds its routes below)
 
-from vanguard.rectification import institution_views, remedy_views
+from vanguard.rectification import figure_views, institution_views, remedy_views
 
 app_name = "rectification"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     *institution_views.urlpatterns,
     *remedy_views.urlpatterns,
     # Figures (figure_views).
+    path("figures/", figure_views.figures_page, name="figures"),
+    path("figures/xlsx/", figure_views.figures_xlsx, name="figures_xlsx"),
 ]
