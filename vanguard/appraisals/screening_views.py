@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vanguard.accounts.scoping import Action, restrict, scope_roots
+from vanguard.appraisals import hooks, screening_workbook
 from vanguard.appraisals import screening as logic
-from vanguard.appraisals import screening_workbook
 from vanguard.appraisals.models import Screening, UpperAssessment
 from vanguard.campaigns.models import Campaign
 from vanguard.core import tree
@@ -156,11 +156,13 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cut = logic.cut_size(screening.bottom_share, ranked)
     entries = _ordered(logic.visible_entries(request.user, screening))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    links = hooks.entry_links(request, screening, list(page))
     rows = [
         {
             "entry": entry,
             "criteria": [logic.describe(c) for c in entry.criteria],
             "tied": any(c.get("criterion") == "tied_at_cut" for c in entry.criteria),
+            "links": links.get(entry.pk, []),
         }
         for entry in page
     ]

@@ -26,3 +26,9 @@ class RectificationConfig(AppConfig):
         from vanguard.rectification.services import cases
 
         appraisal_hooks.register_unqualified_handler(cases.open_from_result)
+
+        from vanguard.appraisals import hooks as screening_hooks
+        from vanguard.rectification import organisation_panels
+
+        hooks.register_page_sections(organisation_panels.organisation_sections)
+        screening_hooks.register_entry_links(organisation_panels.entry_links)

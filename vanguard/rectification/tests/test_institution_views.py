@@ -77,3 +77,20 @@ def test_those_who_only_watch_see_no_actions_and_cannot_act(client, city):
     assert client.get(reverse("rectification:institution_new", kwargs={"pk": city.branch_a.pk})).status_code == 404
     rule.refresh_from_db()
     assert rule.status == InstitutionStatus.DRAFT
+
+
+def test_the_organisation_page_lists_the_rules_in_force_own_and_from_above(client, city):
+    own = make_institution(city.branch_a, title="支部学习制度")
+    above = make_institution(city.committee_a, title="街道联系群众制度")
+    make_institution(city.branch_a2, title="兄弟支部的制度")
+    login(client, city.branch_secretary_a)
+    html = client.get(reverse("orgs:detail", kwargs={"pk": city.branch_a.pk})).content.decode()
+    assert 'data-testid="rules-card"' in html
+    assert f'data-testid="rule-{own.pk}" data-from-above="0"' in html
+    assert f'data-testid="rule-{above.pk}" data-from-above="1"' in html
+    assert "兄弟支部的制度" not in html
+    assert 'data-testid="draft-rule"' in html
+    client.logout()
+    login(client, city.supervisor_a)
+    html = client.get(reverse("orgs:detail", kwargs={"pk": city.branch_a.pk})).content.decode()
+    assert 'data-testid="rules-card"' in html and 'data-testid="draft-rule"' not in html

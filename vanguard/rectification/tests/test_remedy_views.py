@@ -27,7 +27,9 @@ def flagged(city):
     run = Screening.objects.create(
         campaign=campaign, organisation=city.root, org_path=city.root.path, level="branch", bottom_share="0.100"
     )
-    return ScreeningEntry.objects.create(screening=run, organisation=city.branch_a, rank=1, flagged=True)
+    return ScreeningEntry.objects.create(
+        screening=run, organisation=city.branch_a, rank=1, composite="30.00", flagged=True
+    )
 
 
 def test_open_a_remedy_from_a_flagged_entry_once(client, city, flagged, today):
@@ -86,3 +88,34 @@ def test_the_list_shows_overdue_remedies_in_scope_only(client, city, today):
     assert f'data-testid="remedy-{late.pk}"' in html
     assert html.count('data-testid="remedy-') == 1
     assert "乙一支部" not in html
+
+
+def test_the_screening_page_links_a_flagged_entry_to_its_remedy_or_offers_to_open_one(client, city, flagged):
+    page = reverse("appraisals:screening_detail", kwargs={"pk": flagged.screening_id})
+    login(client, city.secretary_a)
+    html = client.get(page).content.decode()
+    assert f"?entry={flagged.pk}" in html and 'data-testid="open-remedy"' in html
+    remedy = make_remedy(city.branch_a, screening_entry=flagged)
+    html = client.get(page).content.decode()
+    assert reverse("rectification:remedy", args=[remedy.pk]) in html and 'data-testid="open-remedy"' not in html
+    # The branch itself sees its remedy, never the button to open one.
+    Remedy.objects.all().delete()
+    client.logout()
+    login(client, city.branch_secretary_a)
+    html = client.get(page).content.decode()
+    assert 'data-testid="open-remedy"' not in html
+
+
+def test_the_organisation_page_shows_its_remedy_and_offers_those_above_to_open_one(client, city, flagged):
+    page = reverse("orgs:detail", kwargs={"pk": city.branch_a.pk})
+    login(client, city.secretary_a)
+    html = client.get(page).content.decode()
+    assert f"?entry={flagged.pk}" in html and 'data-testid="remedy-card"' not in html
+    remedy = make_remedy(city.branch_a, screening_entry=flagged)
+    html = client.get(page).content.decode()
+    assert 'data-testid="remedy-card"' in html and reverse("rectification:remedy", args=[remedy.pk]) in html
+    assert 'data-testid="open-remedy"' not in html
+    client.logout()
+    login(client, city.branch_secretary_a)
+    html = client.get(page).content.decode()
+    assert 'data-testid="remedy-card"' in html and 'data-testid="open-remedy"' not in html
