@@ -141,13 +141,20 @@ def compute(*, organisation: Organisation, campaign=None, user, today: datetime.
 
 
 def _items(organisation: Organisation, children: list, width: int, campaign_id, today) -> Items:
-    tallies = ItemTally.objects.filter(organisation_id__in=[organisation.pk, *(pk for pk, _n, _p in children)])
-    if campaign_id is not None:
-        tallies = tallies.filter(campaign_id=campaign_id)
-    rows = tallies.values_list("organisation_id", "category", "status", "timing").annotate(n=Sum("items")).order_by()
+    # Every campaign's rows: they also tell whether the subtree holds items of other campaigns at all.
+    rows = (
+        ItemTally.objects.filter(organisation_id__in=[organisation.pk, *(pk for pk, _n, _p in children)], items__gt=0)
+        .values_list("campaign_id", "organisation_id", "category", "status", "timing")
+        .annotate(n=Sum("items"))
+        .order_by()
+    )
     by_category = {c: dict.fromkeys(ItemStatus.values, 0) for c in Category.values}
     per_org: dict[int, Counter] = {}
-    for org_id, category, status, timing, n in rows:
+    other_campaigns = False
+    for row_campaign, org_id, category, status, timing, n in rows:
+        if campaign_id is not None and row_campaign != campaign_id:
+            other_campaigns = True
+            continue
         counts = per_org.setdefault(org_id, Counter())
         counts["total"] += n
         if status == ItemStatus.CLOSED:
@@ -164,15 +171,17 @@ def _items(organisation: Organisation, children: list, width: int, campaign_id, 
     owed = RectificationItem.objects.filter(
         tree.subtree_q("responsible_path", organisation.path), status__in=OPEN_ITEM_STATES, deadline__lt=today
     )
-    if campaign_id is not None:
+    # The plan join only when the tallies show other campaigns' items here: without it the count is an
+    # index-only scan of rect_item_owed (deadline, responsible_path), a tenth of the time at city scale.
+    if other_campaigns:
         owed = owed.filter(plan__campaign_id=campaign_id)
     overdue_by = dict(
         owed.annotate(unit=Substr("responsible_path", 1, width, output_field=CharField()))
         .values_list("unit")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not Count("pk"): the id is not in the index
         .order_by()
     )
-    listed = list(owed.select_related("responsible").order_by("deadline", "pk")[:OVERDUE_LISTED])
+    listed = list(owed.select_related("responsible").order_by("deadline", "responsible_path", "pk")[:OVERDUE_LISTED])
 
     child_rows = []
     own_row = ChildRow(organisation.pk, organisation.name)

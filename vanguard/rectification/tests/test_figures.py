@@ -86,7 +86,8 @@ def check_a_recount(city, states):
             assert result.items.by_category[category][status] == expected
     owed = [i for i in items if i.status in ("open", "done") and i.deadline < TODAY]
     assert result.items.overdue == len(owed)
-    assert [i.pk for i in result.items.overdue_items] == [i.pk for i in sorted(owed, key=lambda i: (i.deadline, i.pk))]
+    oldest_first = sorted(owed, key=lambda i: (i.deadline, i.responsible_path, i.pk))
+    assert [i.pk for i in result.items.overdue_items] == [i.pk for i in oldest_first]
     committee = next(r for r in result.items.children if r.organisation_id == city.committee_a.pk)
     under = [i for i in items if i.responsible_path.startswith(city.committee_a.path)]
     assert committee.total == len(under)
