@@ -7,7 +7,7 @@ class RectificationConfig(AppConfig):
 
     def ready(self) -> None:
         from vanguard.orgs import hooks
-        from vanguard.rectification import events, models, tallies, workflows  # noqa: F401
+        from vanguard.rectification import events, evidence_kinds, models, tallies, workflows  # noqa: F401
 
         for model in (
             models.RectificationPlan,

@@ -136,7 +136,7 @@ def compute(*, organisation: Organisation, campaign=None, user, today: datetime.
         items=_items(organisation, children, width, campaign_id, today),
         cases=cases,
         remedies=_remedies(organisation, today),
-        institutions=_institutions(organisation, today),
+        institutions=in_force_by_kind(organisation, today),
     )
 
 
@@ -258,7 +258,8 @@ def _remedies(organisation: Organisation, today) -> Remedies:
     return Remedies(by_cause=by_cause, overdue=overdue, total=total)
 
 
-def _institutions(organisation: Organisation, today) -> dict[str, int]:
+def in_force_by_kind(organisation: Organisation, today: datetime.date) -> dict[str, int]:
+    """Rules in force in the subtree on `today`, by kind."""
     in_force = Institution.objects.filter(
         tree.subtree_q("org_path", organisation.path),
         Q(effective_from__isnull=True) | Q(effective_from__lte=today),
