@@ -25,3 +25,17 @@ def register_list_actions(provider: Callable[[HttpRequest, Any, dict[str, str]],
 def list_actions(request: HttpRequest, organisation, filters: dict[str, str]) -> list[SafeString]:
     """The registered actions for the list's current results, in registration order."""
     return [html for provider in _list_actions for html in provider(request, organisation, filters)]
+
+
+# Sections of a member's page from apps above (rectification: the member's register lines and cases).
+# `provider(request, member)` returns rendered HTML snippets; each decides itself who may see it.
+_member_sections: list[Callable[[HttpRequest, Any], Iterable[SafeString]]] = []
+
+
+def register_member_sections(provider: Callable[[HttpRequest, Any], Iterable[SafeString]]) -> None:
+    if provider not in _member_sections:
+        _member_sections.append(provider)
+
+
+def member_sections(request: HttpRequest, member) -> list[SafeString]:
+    return [html for provider in _member_sections for html in provider(request, member)]

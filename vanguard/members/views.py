@@ -106,6 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             selectors.visible_transfers(request.user).filter(member=member).values_list("pk", flat=True)
         ),
         "history": selectors.member_history(member)[:50],
+        "sections": hooks.member_sections(request, member),
     }
     return render(request, "members/detail.html", context)
 

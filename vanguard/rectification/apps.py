@@ -27,6 +27,11 @@ class RectificationConfig(AppConfig):
 
         appraisal_hooks.register_unqualified_handler(cases.open_from_result)
 
+        from vanguard.members import hooks as member_hooks
+        from vanguard.rectification import case_panels
+
+        member_hooks.register_member_sections(case_panels.member_sections)
+
         from vanguard.appraisals import hooks as screening_hooks
         from vanguard.rectification import organisation_panels
 

@@ -2,13 +2,15 @@
 
 from django.urls import path  # noqa: F401  (each area adds its routes below)
 
-from vanguard.rectification import figure_views, institution_views, remedy_views
+from vanguard.rectification import case_views, figure_views, institution_views, register_views, remedy_views
 
 app_name = "rectification"
 
 urlpatterns = [
     # Plans and items (plan_views, item_views).
     # Cases and the yearly register (case_views, register_views).
+    *case_views.urlpatterns,
+    *register_views.urlpatterns,
     # Institutions and remedies (institution_views, remedy_views).
     *institution_views.urlpatterns,
     *remedy_views.urlpatterns,
