@@ -52,6 +52,8 @@ urlpatterns = [
     path("appraisals/", include("vanguard.appraisals.urls")),
     path("a/", include("vanguard.appraisals.public_urls")),
     path("rectification/", include("vanguard.rectification.urls")),
+    # A unit's public rectification page: /r/<code>/ (public, no login).
+    path("r/", include("vanguard.rectification.public_urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -26,6 +26,7 @@ from vanguard.core import audit, tree
 from vanguard.core.models import Job, JobStatus
 from vanguard.core.pagination import ids_first_page
 from vanguard.core.views import apply_service, form_action, get_scoped, scoped_view
+from vanguard.opinions import hooks as opinion_hooks
 from vanguard.opinions import problem_forms as pf
 from vanguard.opinions import routing, services
 from vanguard.opinions.models import (
@@ -320,6 +321,7 @@ def _detail_context(request: HttpRequest, problem: Problem, failed: str = "") ->
         else [],
         "notes": problem.notes.select_related("recorded_by"),
         "ratings": _ratings(problem),
+        "sections": opinion_hooks.problem_sections(request, problem),
         "notifications": [
             {"medium": labels[m], "status": labels[s], "code": s, "count": n}
             for (m, s), n in sorted(notifications.items())

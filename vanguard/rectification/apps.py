@@ -37,3 +37,10 @@ class RectificationConfig(AppConfig):
 
         hooks.register_page_sections(organisation_panels.organisation_sections)
         screening_hooks.register_entry_links(organisation_panels.entry_links)
+
+        from vanguard.campaigns import hooks as campaign_hooks
+        from vanguard.opinions import hooks as opinion_hooks
+        from vanguard.rectification import panels
+
+        campaign_hooks.register_unit_sections(panels.unit_sections)
+        opinion_hooks.register_problem_sections(panels.problem_sections)

@@ -2,12 +2,24 @@
 
 from django.urls import path  # noqa: F401  (each area adds its routes below)
 
-from vanguard.rectification import case_views, figure_views, institution_views, register_views, remedy_views
+from vanguard.rectification import (
+    case_views,
+    figure_views,
+    hub_views,
+    institution_views,
+    item_views,
+    plan_views,
+    register_views,
+    remedy_views,
+)
 
 app_name = "rectification"
 
 urlpatterns = [
     # Plans and items (plan_views, item_views).
+    *hub_views.urlpatterns,
+    *plan_views.urlpatterns,
+    *item_views.urlpatterns,
     # Cases and the yearly register (case_views, register_views).
     *case_views.urlpatterns,
     *register_views.urlpatterns,
