@@ -14,6 +14,7 @@ from vanguard.core import views as core_views
 from vanguard.members.api.views import MemberViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
+from vanguard.rectification.api.figures import RectificationFiguresViewSet
 from vanguard.rectification.api.cases import CaseViewSet
 
 router = DefaultRouter()
@@ -24,6 +25,7 @@ router.register("campaign-units", CampaignUnitViewSet, basename="campaign-unit")
 router.register("step-records", StepRecordViewSet, basename="step-record")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("problems", ProblemViewSet, basename="problem")
+router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
 router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
 
 urlpatterns = [

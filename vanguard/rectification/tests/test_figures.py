@@ -238,3 +238,21 @@ def test_figures_page_query_count(client, city, django_assert_num_queries):
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(url)
     assert response.context["figures"].items.total == 11
+
+
+def test_the_api_serves_the_figures_and_hides_cases_without_view_cases(client, city):
+    plan = make_plan(city.district_a)
+    item(plan, city.branch_a, deadline=datetime.date(2020, 1, 1))
+    make_case(city.member_a)
+    url = f"/api/rectification-figures/{city.district_a.pk}/"
+    data = login(client, city.secretary_a).get(url, {"campaign": plan.campaign.pk}).json()
+    assert data["organisation"] == city.district_a.pk and data["campaign"] == plan.campaign.pk
+    assert data["items"]["total"] == 1 and data["items"]["overdue"] == 1
+    assert data["items"]["overdue_items"][0]["responsible"] == city.branch_a.pk
+    assert data["cases"]["total"] == 1
+    client.logout()
+    login(client, city.supervisor_a)
+    assert client.get(url).json()["cases"] is None
+    assert client.get(f"/api/rectification-figures/{city.district_b.pk}/").status_code == 404
+    assert client.get(url, {"campaign": "x"}).status_code == 400
+    assert client.get(url, {"campaign": 999999}).status_code == 404
