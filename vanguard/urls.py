@@ -14,8 +14,8 @@ from vanguard.core import views as core_views
 from vanguard.members.api.views import MemberViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
-from vanguard.rectification.api.figures import RectificationFiguresViewSet
 from vanguard.rectification.api.cases import CaseViewSet
+from vanguard.rectification.api.items import ItemViewSet, PlanViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -25,7 +25,8 @@ router.register("campaign-units", CampaignUnitViewSet, basename="campaign-unit")
 router.register("step-records", StepRecordViewSet, basename="step-record")
 router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("problems", ProblemViewSet, basename="problem")
-router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
+router.register("rectification-plans", PlanViewSet, basename="rectification-plan")
+router.register("rectification-items", ItemViewSet, basename="rectification-item")
 router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
 
 urlpatterns = [

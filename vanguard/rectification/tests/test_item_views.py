@@ -174,3 +174,32 @@ def test_member_keeps_own_plan(client, city, campaign, today):
     assert response.status_code == 302
     item = RectificationItem.objects.get(plan=plan)
     assert client.get(reverse("rectification:item", args=[item.pk])).status_code == 200
+
+
+def test_api_lists_items_in_scope_and_takes_transitions(client, city, plan, today):
+    item = items.create_item(
+        actor=city.branch_secretary_a,
+        plan=plan,
+        title="台账不全",
+        category=Category.DEADLINE,
+        deadline=today + datetime.timedelta(days=5),
+    )
+    client = signed_in(client, city.secretary_a)
+    listed = client.get("/api/rectification-items/", {"organisation": city.district_a.pk}).json()
+    assert [row["id"] for row in listed["results"]] == [item.pk]
+    assert client.get("/api/rectification-plans/").json()["results"][0]["id"] == plan.pk
+    url = f"/api/rectification-items/{item.pk}/transition/"
+    # Reporting done without evidence is refused with its reason.
+    refused = client.post(url, {"transition": "report_done", "text": "已完成"}, content_type="application/json")
+    assert refused.status_code == 400
+    extended = client.post(
+        url,
+        {"transition": "extend", "reason": "需协调", "deadline": (today + datetime.timedelta(days=20)).isoformat()},
+        content_type="application/json",
+    )
+    assert (
+        extended.status_code == 200 and extended.json()["deadline"] == (today + datetime.timedelta(days=20)).isoformat()
+    )
+    client.force_login(city.secretary_b)
+    assert client.get(f"/api/rectification-items/{item.pk}/").status_code == 404
+    assert client.post(url, {"transition": "cancel", "reason": "x"}, content_type="application/json").status_code == 404
