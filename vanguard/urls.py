@@ -15,6 +15,7 @@ from vanguard.members.api.views import MemberViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
 from vanguard.rectification.api.cases import CaseViewSet
+from vanguard.rectification.api.figures import RectificationFiguresViewSet
 from vanguard.rectification.api.items import ItemViewSet, PlanViewSet
 
 router = DefaultRouter()
@@ -28,6 +29,7 @@ router.register("problems", ProblemViewSet, basename="problem")
 router.register("rectification-plans", PlanViewSet, basename="rectification-plan")
 router.register("rectification-items", ItemViewSet, basename="rectification-item")
 router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
+router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
