@@ -94,3 +94,16 @@ def test_the_organisation_page_lists_the_rules_in_force_own_and_from_above(clien
     login(client, city.supervisor_a)
     html = client.get(reverse("orgs:detail", kwargs={"pk": city.branch_a.pk})).content.decode()
     assert 'data-testid="rules-card"' in html and 'data-testid="draft-rule"' not in html
+
+
+def test_the_api_lists_institutions_in_scope_with_the_in_force_filter(client, city):
+    in_force = make_institution(city.branch_a, title="支部学习制度")
+    draft = make_institution(city.branch_a, title="草稿", in_force=False)
+    make_institution(city.branch_b, title="乙一支部的制度")
+    login(client, city.secretary_a)
+    listed = client.get("/api/institutions/").json()
+    assert {row["id"] for row in listed["results"]} == {in_force.pk, draft.pk}
+    only = client.get("/api/institutions/", {"in_force": "true"}).json()
+    assert [row["id"] for row in only["results"]] == [in_force.pk]
+    assert only["results"][0]["standard"] == in_force.standard
+    assert client.delete(f"/api/institutions/{in_force.pk}/").status_code in (403, 405)

@@ -119,3 +119,15 @@ def test_the_organisation_page_shows_its_remedy_and_offers_those_above_to_open_o
     login(client, city.branch_secretary_a)
     html = client.get(page).content.decode()
     assert 'data-testid="remedy-card"' in html and 'data-testid="open-remedy"' not in html
+
+
+def test_the_api_lists_remedies_in_scope_with_the_overdue_filter(client, city, today):
+    late = make_remedy(city.branch_a, deadline=today - datetime.timedelta(days=1))
+    on_time = make_remedy(city.branch_a2)
+    make_remedy(city.branch_b)
+    login(client, city.secretary_a)
+    listed = client.get("/api/weak-organisation-remedies/").json()
+    assert {row["id"] for row in listed["results"]} == {late.pk, on_time.pk}
+    overdue = client.get("/api/weak-organisation-remedies/", {"overdue": "true"}).json()
+    assert [row["id"] for row in overdue["results"]] == [late.pk]
+    assert overdue["results"][0]["cause"] == late.cause
