@@ -14,7 +14,10 @@ from vanguard.core import views as core_views
 from vanguard.members.api.views import MemberViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
+from vanguard.rectification.api.cases import CaseViewSet
+from vanguard.rectification.api.figures import RectificationFiguresViewSet
 from vanguard.rectification.api.institutions import InstitutionViewSet, RemedyViewSet
+from vanguard.rectification.api.items import ItemViewSet, PlanViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -26,6 +29,10 @@ router.register("opinions", OpinionViewSet, basename="opinion")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("weak-organisation-remedies", RemedyViewSet, basename="weak-organisation-remedy")
+router.register("rectification-plans", PlanViewSet, basename="rectification-plan")
+router.register("rectification-items", ItemViewSet, basename="rectification-item")
+router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
+router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -53,6 +60,8 @@ urlpatterns = [
     path("appraisals/", include("vanguard.appraisals.urls")),
     path("a/", include("vanguard.appraisals.public_urls")),
     path("rectification/", include("vanguard.rectification.urls")),
+    # A unit's public rectification page: /r/<code>/ (public, no login).
+    path("r/", include("vanguard.rectification.public_urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
