@@ -95,7 +95,7 @@ def _forms(request: HttpRequest, case: Case, bound: CaseActionForm | None = None
     out = []
     for t in offered_case_transitions(case, request.user):
         form = bound if bound is not None and bound.data.get("transition") == t.name else None
-        form = form or CaseActionForm(case=case, names=names, initial={"transition": t.name})
+        form = form or CaseActionForm(case=case, names=names, initial={"transition": t.name}, auto_id=f"id_{t.name}_%s")
         out.append({"transition": t, "form": form, "fields": [form[f] for f in fields_of(t.name)]})
     return out
 
@@ -203,7 +203,7 @@ def mine_detail(request: HttpRequest, pk: int) -> HttpResponse:
     forms_ = []
     for name in names:
         form = bound if bound is not None and bound.data.get("transition") == name else None
-        form = form or CaseActionForm(case=case, names=names, initial={"transition": name})
+        form = form or CaseActionForm(case=case, names=names, initial={"transition": name}, auto_id=f"id_{name}_%s")
         forms_.append({"transition": CASE.transition(name), "form": form, "fields": [form[f] for f in fields_of(name)]})
     return render(
         request,
