@@ -50,3 +50,17 @@ def test_history_shows_the_approval_by_the_role_above(client, city):
     client.force_login(city.branch_secretary_a)
     body = client.get(reverse("rectification:case_history", args=[case.pk])).content.decode()
     assert city.district_a.name in body and "理由：approve_removed" in body
+
+
+def test_a_case_opened_by_the_closing_ballot_has_no_actor_and_its_history_shows(client, city):
+    from vanguard.appraisals.tests.test_peer import start, vote_and_close
+    from vanguard.ballots.models import Grade
+
+    ballot = start(city.branch_a, city.branch_secretary_a)
+    key = next(q["key"] for q in ballot.questions if q["label"] == "张甲")
+    vote_and_close(ballot, [{key: Grade.UNQUALIFIED}, {key: Grade.UNQUALIFIED}])
+    case = Case.objects.get(member=city.member_a)
+    assert case.appraisal_result.ballot_id == ballot.pk and audit.history(case).get().actor is None
+    client.force_login(city.branch_secretary_a)
+    page = client.get(reverse("rectification:case_history", args=[case.pk]))
+    assert page.status_code == 200 and page.content.decode().count("<tr data-seq=") == 1
