@@ -232,3 +232,25 @@ def test_tallies_follow_every_write(city, plan, today):
     rebuilt = {(t.organisation_id, t.status, t.timing): t.items for t in ItemTally.objects.filter(items__gt=0)}
     assert kept == rebuilt
     assert kept[(city.branch_a.pk, ItemStatus.OPEN, "")] == 1 and third.status == ItemStatus.OPEN
+
+
+def test_the_daily_job_escalates_items_and_remedies(city, plan, today):
+    from types import SimpleNamespace
+
+    from vanguard.core import jobs
+    from vanguard.rectification import tasks
+
+    services.create_item(
+        actor=city.branch_secretary_a,
+        plan=plan,
+        title="台账不全",
+        category=Category.DEADLINE,
+        deadline=today + datetime.timedelta(days=1),
+    )
+    assert jobs.kind_of(tasks.ESCALATE) is not None
+    later = (today + datetime.timedelta(days=2)).isoformat()
+    result = tasks.escalate_job(SimpleNamespace(params={"as_of": later}), None)
+    assert result["items"] == 1 and result["remedies"] == 0
+    assert tasks.escalate_job(SimpleNamespace(params={"as_of": later}), None)["items"] == 0
+    with pytest.raises(jobs.JobFailed):
+        tasks.escalate_job(SimpleNamespace(params={"as_of": "not a date"}), None)
