@@ -56,6 +56,10 @@ class IdChoiceField(ModelChoiceField):
             raise ValidationError(self.error_messages["invalid_choice"], code=UNKNOWN_ID) from exc
 
 
+# Choices of a yes/no query parameter: exactly "true" or "false", so any other value is refused with a 400.
+YES_NO = [("true", "true"), ("false", "false")]
+
+
 @extend_schema_field(ID_SCHEMA)
 class IdFilter(django_filters.Filter):
     """Equality on an integer id column (a primary key, or a foreign key's `_id`)."""

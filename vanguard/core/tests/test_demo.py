@@ -66,6 +66,26 @@ def test_seed_demo_builds_a_small_populated_city():
     assert SelfAnalysis.objects.filter(status="rewrite").exists()
     assert AppraisalResult.objects.filter(grade="unqualified").exists()
     assert RemedialOrder.objects.exists()
+    # Rectification: items in every state, cases at several stages (the 不合格 one opened by the appraisal), rules.
+    from vanguard.rectification.models import Case, Institution, RectificationItem, Remedy
+
+    assert set(RectificationItem.objects.values_list("status", flat=True)) == {
+        "open",
+        "done",
+        "closed",
+        "explained",
+        "cancelled",
+    }
+    assert set(RectificationItem.objects.filter(status="closed").values_list("timing", flat=True)) == {
+        "on_time",
+        "late",
+    }
+    assert RectificationItem.objects.exclude(escalated_at=None).exclude(listed_at=None).exclude(circulated_at=None)
+    assert {"education", "hearing", "proposed", "transformed", "correcting"} <= set(
+        Case.objects.values_list("stage", flat=True)
+    )
+    assert Case.objects.filter(appraisal_result__grade="unqualified").exists()
+    assert Institution.objects.filter(status="in_force").count() >= 4 and Remedy.objects.exists()
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
@@ -87,6 +107,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.opinions.demo",
         "vanguard.ballots.demo",
         "vanguard.appraisals.demo",
+        "vanguard.rectification.demo",
     ]
 
 

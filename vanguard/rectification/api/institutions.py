@@ -8,7 +8,7 @@ from rest_framework import viewsets
 
 from vanguard.core import tree
 from vanguard.core.api import ModelSerializer, ScopedViewSetMixin
-from vanguard.core.filters import FilterSet, IdFilter
+from vanguard.core.filters import YES_NO, FilterSet, IdFilter
 from vanguard.orgs.models import Organisation
 from vanguard.rectification.models import (
     Cause,
@@ -32,7 +32,6 @@ REMEDY_FIELDS = [
 ]  # fmt: skip
 
 # Strict "true"/"false": a boolean filter would take anything else as "either", which the schema does not allow.
-YES_NO = [("true", "true"), ("false", "false")]
 
 
 def _subtree(queryset, name, value):

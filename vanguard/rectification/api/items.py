@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from vanguard.accounts.scoping import Action, restrict
 from vanguard.core import tree
 from vanguard.core.api import ModelSerializer, ScopedViewSetMixin
-from vanguard.core.filters import FilterSet, IdFilter
+from vanguard.core.filters import YES_NO, FilterSet, IdFilter
 from vanguard.opinions.models import Category
 from vanguard.orgs.models import Organisation
 from vanguard.rectification.models import ItemStatus, PlanStatus, RectificationItem, RectificationPlan
@@ -72,11 +72,17 @@ class ItemFilter(FilterSet):
     plan = IdFilter(field_name="plan")
     status = django_filters.ChoiceFilter(choices=ItemStatus.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
-    escalated = django_filters.BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
+    # "true" or "false" only: a boolean filter takes anything else as "no filter", which the schema forbids.
+    escalated = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_escalated", label="Escalated as overdue (true) or not (false)"
+    )
 
     class Meta:
         model = RectificationItem
         fields = ["organisation", "plan", "status", "category", "escalated"]
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(escalated_at__isnull=value != "true")
 
 
 class ItemTransitionSerializer(serializers.Serializer):
