@@ -68,8 +68,10 @@ def test_list_queries_do_not_grow_with_rows(client, city, django_assert_max_num_
 def test_org_page_queries_are_bounded(client, city, django_assert_max_num_queries):
     login(client, city.office)
     # One more than before the campaigns app: its card (the organisation's units in running campaigns); one more for
-    # appraisals' (remedial work ordered, the look-back and settings buttons, from one query of the same units).
-    with django_assert_max_num_queries(14):
+    # appraisals' (remedial work ordered, the look-back and settings buttons, from one query of the same units);
+    # three for rectification's: the rules in force (own and from above, one query), the organisation's remedy, and
+    # for those above it the flagged screening entry still waiting for one. None of them grows with the subtree.
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("orgs:detail", args=[city.root.pk])).status_code == 200
 
 
