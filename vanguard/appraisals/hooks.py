@@ -38,31 +38,55 @@ def result_unqualified(result, actor) -> None:
         handler(result, actor)
 
 
-# --- links on the screening page ---------------------------------------------------------------------------------
+# --- links beside rows of appraisals' pages -----------------------------------------------------------------------
 #
-# `register_entry_links(provider)`: `provider(request, screening, entries) -> {entry pk: html}` for the flagged
-# entries shown on a screening's page (the rectification app links each to its remedy, or offers to open one).
-# Until one is registered, the page says remedies are decided in rectification.
+# `provider(request, owner, rows) -> {row pk: html}`, asked for the rows a later app may act on. Providers are asked
+# even when no row qualifies, so a page's queries stay the same whatever its rows hold.
+#
+# - `register_entry_links`: the flagged entries on a screening's page (owner: the screening). The rectification app
+#   links each to its remedy, or offers to open one; until one is registered the page says remedies are decided in
+#   rectification.
+# - `register_result_links`: the 不合格 results on a peer appraisal's page (owner: the ballot). The rectification app
+#   links each to its case, for those who may see cases.
 
-EntryLinks = Callable[[Any, Any, list], dict]
-
-_entry_links: list[EntryLinks] = []
+RowLinks = Callable[[Any, Any, list], dict]
 
 
-def register_entry_links(provider: EntryLinks) -> EntryLinks:
-    if provider not in _entry_links:
-        _entry_links.append(provider)
-    return provider
+class RowLinkProviders:
+    def __init__(self) -> None:
+        self._providers: list[RowLinks] = []
+
+    def register(self, provider: RowLinks) -> RowLinks:
+        if provider not in self._providers:  # ready() may run twice in some test set-ups
+            self._providers.append(provider)
+        return provider
+
+    def links(self, request, owner, rows: list) -> dict:
+        """{row pk: [html, …]} from every registered provider."""
+        found: dict = {}
+        for provider in list(self._providers):
+            for pk, html in provider(request, owner, rows).items():
+                found.setdefault(pk, []).append(html)
+        return found
+
+
+_entry_links = RowLinkProviders()
+_result_links = RowLinkProviders()
+
+
+def register_entry_links(provider: RowLinks) -> RowLinks:
+    return _entry_links.register(provider)
 
 
 def entry_links(request, screening, entries: list) -> dict:
-    """{entry pk: [html, …]} from every registered provider, for the flagged ones of `entries` shown.
+    """{entry pk: [html, …]} for the flagged ones of `entries` shown."""
+    return _entry_links.links(request, screening, [entry for entry in entries if entry.flagged])
 
-    Providers are asked even when none is flagged, so the page's queries stay the same whatever is flagged.
-    """
-    flagged = [entry for entry in entries if entry.flagged]
-    found: dict = {}
-    for provider in list(_entry_links):
-        for pk, html in provider(request, screening, flagged).items():
-            found.setdefault(pk, []).append(html)
-    return found
+
+def register_result_links(provider: RowLinks) -> RowLinks:
+    return _result_links.register(provider)
+
+
+def result_links(request, ballot, results: list) -> dict:
+    """{result pk: [html, …]} for the results shown (the view passes the 不合格 ones)."""
+    return _result_links.links(request, ballot, results)

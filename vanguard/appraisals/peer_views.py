@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path, restrict
-from vanguard.appraisals import lookback_views, peer
+from vanguard.appraisals import hooks, lookback_views, peer
 from vanguard.ballots.models import Ballot, Grade, Kind, Status
 from vanguard.campaigns.models import Campaign, CampaignStatus
 from vanguard.core.views import form_action, get_scoped, scoped_view
@@ -92,10 +92,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A peer appraisal: who is appraised, and once closed each member's counts and result."""
     ballot = get_scoped(request, _peer_ballots(), pk)
     results = list(peer.results_of(ballot))
+    unqualified = [result for result in results if result.grade == Grade.UNQUALIFIED]
+    links = hooks.result_links(request, ballot, unqualified)
+    for result in results:
+        result.links = links.get(result.pk, [])
     context = {
         "ballot": ballot,
         "results": results,
-        "cases": [r for r in results if r.grade == Grade.UNQUALIFIED and not r.case_opened],
+        "cases": [result for result in unqualified if not result.case_opened],
         "closed": ballot.status == Status.CLOSED,
         "may_change": can_at_path(request.user, Action.CHANGE, ballot.org_path),
         "ballot_url": lookback_views.ballot_page_url(ballot),

@@ -37,6 +37,7 @@ class RectificationConfig(AppConfig):
 
         hooks.register_page_sections(organisation_panels.organisation_sections)
         screening_hooks.register_entry_links(organisation_panels.entry_links)
+        screening_hooks.register_result_links(case_panels.result_links)
 
         from vanguard.campaigns import hooks as campaign_hooks
         from vanguard.opinions import hooks as opinion_hooks

@@ -1,4 +1,5 @@
-"""The member page's section of cases and register lines: for VIEW_CASES holders over the branch and the member."""
+"""Where cases show on other apps' pages, for VIEW_CASES holders over the branch (and the member on their own page):
+the member page's section of cases and register lines, and the link from a 不合格 peer-appraisal result to its case."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def member_sections(request: HttpRequest, member) -> list[SafeString]:
         request=request,
     )
     return [html]
+
+
+def result_links(request: HttpRequest, ballot, results: list) -> dict[int, SafeString]:
+    """Beside each 不合格 result of a peer appraisal, its case: only for those who may see the branch's cases."""
+    # Asked (one query) even with no 不合格 result shown, so the page's queries do not depend on the grades.
+    if not can_at_path(request.user, Action.VIEW_CASES, ballot.org_path):
+        return {}
+    cases = Case.objects.filter(appraisal_result__in=[result.pk for result in results]).only(
+        "pk", "appraisal_result_id", "stage"
+    )
+    return {
+        case.appraisal_result_id: render_to_string(
+            "rectification/cases/_result_link.html", {"case": case}, request=request
+        )
+        for case in cases
+    }

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.appraisals.models import Audience
+from vanguard.ballots.models import Grade
 from vanguard.core import tree
 from vanguard.opinions.models import Category
 
@@ -437,7 +438,7 @@ class Case(models.Model):
         verbose_name=_("helper"),
     )
     education_until = models.DateField(_("education until"), null=True, blank=True)
-    reappraisal_grade = models.CharField(_("re-appraisal result"), max_length=20, blank=True)
+    reappraisal_grade = models.CharField(_("re-appraisal result"), max_length=20, choices=Grade.choices, blank=True)
     # The member's written registration application (登记申请).
     application_text = models.TextField(_("registration application"), blank=True)
     application_file = models.FileField(_("application (scan)"), upload_to="cases/%Y/%m/", blank=True)
@@ -506,7 +507,7 @@ class Registration(models.Model):
     )
     org_path = _org_path()
     year = models.PositiveSmallIntegerField(_("year"))
-    grade = models.CharField(_("appraisal result"), max_length=20, blank=True)
+    grade = models.CharField(_("appraisal result"), max_length=20, choices=Grade.choices, blank=True)
     status = models.CharField(
         _("registration"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
     )
