@@ -60,6 +60,7 @@ urlpatterns = [
     path("appraisals/", include("vanguard.appraisals.urls")),
     path("a/", include("vanguard.appraisals.public_urls")),
     path("rectification/", include("vanguard.rectification.urls")),
+    path("study/", include("vanguard.study.urls")),
     # A unit's public rectification page: /r/<code>/ (public, no login).
     path("r/", include("vanguard.rectification.public_urls")),
     path("", include("vanguard.core.urls")),

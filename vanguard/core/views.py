@@ -120,10 +120,14 @@ def form_action(
 _home_pages: list[Callable[[HttpRequest], HttpResponse | None]] = []
 
 
-def register_home(page: Callable[[HttpRequest], HttpResponse | None]) -> None:
-    """`page(request)` returns the signed-in user's home page, or None to leave it to the next (or the default)."""
+def register_home(page: Callable[[HttpRequest], HttpResponse | None], *, first: bool = False) -> None:
+    """`page(request)` returns the signed-in user's home page, or None to leave it to the next (or the default).
+
+    `first`: asked before those registered earlier (study's member page comes before the campaign's work page,
+    though study is installed after campaigns).
+    """
     if page not in _home_pages:
-        _home_pages.append(page)
+        _home_pages.insert(0, page) if first else _home_pages.append(page)
 
 
 @login_required

@@ -16,6 +16,7 @@ class MeetingKind(models.TextChoices):
     MOBILISATION = "mobilisation", _("Mobilisation meeting")
     STUDY = "study", _("Study session")
     PARTY_LECTURE = "party_lecture", _("Party lecture")
+    CENTRAL_GROUP = "central_group", _("Central-group study")
     TOPICAL_LIFE = "topical_life", _("Topical organisational life meeting")
     DEMOCRATIC_LIFE = "democratic_life", _("Democratic life meeting")
     FORUM = "forum", _("Forum")

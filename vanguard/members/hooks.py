@@ -1,5 +1,9 @@
 """Where apps above members plug into the member list, so that members never names them.
 
+- `member_changed`: a signal sent inside the transaction once a member moved to another organisation (a
+  transfer's receipt) or their category changed; `member` is the saved row. Study recomputes the member's
+  standings with it, so they count in the member's new branch and by their new category.
+
 - `register_list_actions(provider)`: buttons above the member list's results, such as rosters' "export
   these results".  `provider(request, organisation, filters)` returns rendered HTML snippets (or none):
   `organisation` is the subtree the list shows (the one picked, else the user's one root), `filters` the
@@ -11,8 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
+
+member_changed = Signal()
 
 _list_actions: list[Callable[[HttpRequest, Any, dict[str, str]], Iterable[SafeString]]] = []
 

@@ -17,7 +17,7 @@ from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
 from vanguard.core import audit, crypto, dates, idnumber
 from vanguard.core.models import AuditEntry
-from vanguard.members import events, tallies
+from vanguard.members import events, hooks, tallies
 from vanguard.members.models import (
     Category,
     Member,
@@ -287,6 +287,8 @@ def _update_member(*, member: Member, fields: dict[str, Any], id_number: str | N
                 (member.org_path, member.category, member.status): 1,
             }
         )
+    if "category" in changes:
+        hooks.member_changed.send(sender=Member, member=member)
     if changes:
         audit.record(
             event=events.MEMBER_UPDATED,
@@ -317,6 +319,7 @@ def _move_member(member: Member, organisation: Organisation) -> None:
     member.organisation = organisation
     member.org_path = organisation.path
     member.save(update_fields=["organisation", "org_path", "host_organisation", "hosted_since", "updated_at"])
+    hooks.member_changed.send(sender=Member, member=member)
 
 
 @transaction.atomic

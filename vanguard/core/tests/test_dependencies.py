@@ -32,6 +32,7 @@ LAYERS = [
     "ballots",
     "appraisals",
     "rectification",
+    "study",
 ]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent

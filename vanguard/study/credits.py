@@ -1,0 +1,146 @@
+"""Each member's credit standing, computed from what was recorded — never typed (DOMAIN §9).
+
+Per member and phase: the sessions attended (present, or absent and made up later) and the sessions given,
+the study records, each valued by the campaign's rule for the activity (the member category's own rule where
+there is one, else the general rule; none: no credit), against the phase's requirement for the category.
+Time spent on a page is never counted: only what an organisation or the member recorded.
+
+A session counts once for a member however many organisations see it (the attendance row is the meeting's),
+and a study record is one row seen by the home branch and the organisation hosting the member.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from vanguard.campaigns.models import Campaign
+from vanguard.core import tree
+from vanguard.meetings.models import Attendance
+from vanguard.members.models import Member
+from vanguard.study.models import Activity, Basis, CreditRule, Requirement, Session, Standing, StudyRecord
+
+BATCH = 5000
+ZERO = Decimal(0)
+
+
+class Rules:
+    """A campaign's credit rules and requirements, read once."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.rules = {(r.activity, r.category): r for r in CreditRule.objects.filter(campaign=campaign)}
+        self.required = {(q.phase_id, q.category): q.credits for q in Requirement.objects.filter(campaign=campaign)}
+        self.phases = list(campaign.phases.values_list("pk", flat=True))
+
+    def credit(self, activity: str, category: str, count: int, hours: Decimal | None) -> Decimal:
+        rule = self.rules.get((activity, category)) or self.rules.get((activity, ""))
+        if rule is None:
+            return ZERO
+        if rule.basis == Basis.HOUR:
+            return rule.credits * (hours or ZERO)
+        return rule.credits * count
+
+    def requirement(self, phase_id: int, category: str) -> Decimal:
+        found = self.required.get((phase_id, category))
+        return found if found is not None else self.required.get((phase_id, ""), ZERO)
+
+
+def _members_of(campaign: Campaign, member_ids: Iterable[int] | None) -> Iterator[list[tuple[int, str, str]]]:
+    members = Member.objects.all()
+    if member_ids is None:
+        members = members.filter(tree.subtree_q("org_path", campaign.org_path))
+    else:
+        members = members.filter(pk__in=list(member_ids))
+    batch: list[tuple[int, str, str]] = []
+    for row in members.order_by("pk").values_list("pk", "org_path", "category").iterator(chunk_size=BATCH):
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def recompute(
+    *, campaign: Campaign, member_ids: Iterable[int] | None = None, progress: Callable[[int], None] | None = None
+) -> int:
+    """Recompute the standings of the given members (default: every member under the campaign's organisation).
+
+    `progress(members_done)` is called after each batch (a background job renews its lease with it). Returns the
+    number of standing rows written.
+    """
+    rules = Rules(campaign)
+    if not rules.phases:
+        return 0
+    written = done = 0
+    for batch in _members_of(campaign, member_ids):
+        written += _recompute_batch(campaign, rules, batch)
+        done += len(batch)
+        if progress is not None:
+            progress(done)
+    return written
+
+
+def _recompute_batch(campaign: Campaign, rules: Rules, batch: list[tuple[int, str, str]]) -> int:
+    ids = [pk for pk, _path, _category in batch]
+    category_of = {pk: category for pk, _path, category in batch}
+    earned: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    attended: dict[tuple[int, int], int] = defaultdict(int)
+    missed: dict[tuple[int, int], int] = defaultdict(int)
+    credited = Q(present=True) | Q(made_up_on__isnull=False)
+    sessions = (
+        Attendance.objects.filter(member_id__in=ids, meeting__study__campaign=campaign)
+        .values("member_id", "meeting__study__phase_id", "meeting__kind")
+        .annotate(
+            n=Count("pk", filter=credited),
+            hours=Sum("meeting__study__hours", filter=credited),
+            missed=Count("pk", filter=~credited),
+        )
+    )
+    for row in sessions:
+        key = (row["member_id"], row["meeting__study__phase_id"])
+        earned[key] += rules.credit(row["meeting__kind"], category_of[key[0]], row["n"], row["hours"])
+        attended[key] += row["n"]
+        missed[key] += row["missed"]
+    given = (
+        Session.objects.filter(campaign=campaign, given_by_id__in=ids, recorded_at__isnull=False)
+        .values("given_by_id", "phase_id")
+        .annotate(n=Count("pk"), hours=Sum("hours"))
+    )
+    for row in given:
+        key = (row["given_by_id"], row["phase_id"])
+        earned[key] += rules.credit(Activity.GAVE_LECTURE, category_of[key[0]], row["n"], row["hours"])
+    records = (
+        StudyRecord.objects.filter(campaign=campaign, member_id__in=ids)
+        .values("member_id", "phase_id", "activity")
+        .annotate(n=Count("pk"), hours=Sum("hours"))
+    )
+    for row in records:
+        key = (row["member_id"], row["phase_id"])
+        earned[key] += rules.credit(row["activity"], category_of[key[0]], row["n"], row["hours"])
+    standings = [
+        Standing(
+            member_id=pk,
+            campaign=campaign,
+            phase_id=phase_id,
+            org_path=path,
+            category=category,
+            earned=earned.get((pk, phase_id), ZERO),
+            required=rules.requirement(phase_id, category),
+            attended=attended.get((pk, phase_id), 0),
+            missed=missed.get((pk, phase_id), 0),
+        )
+        for pk, path, category in batch
+        for phase_id in rules.phases
+    ]
+    Standing.objects.bulk_create(
+        standings,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["member", "phase"],
+        update_fields=["org_path", "category", "earned", "required", "attended", "missed", "updated_at"],
+    )
+    return len(standings)

@@ -1,0 +1,196 @@
+"""Study's reads: what a member is asked and has done, who in a branch is behind and why, roll-ups of a subtree."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from vanguard.accounts.scoping import Action, restrict
+from vanguard.campaigns.models import Campaign, CampaignStatus, Phase
+from vanguard.core import tree
+from vanguard.meetings.models import Attendance, MeetingKind
+from vanguard.members.models import Category as MemberCategory
+from vanguard.members.models import Member
+from vanguard.orgs.models import Organisation
+from vanguard.study.credits import Rules
+from vanguard.study.models import Material, Session, Standing, StudyRecord
+
+CREDITED = Q(present=True) | Q(made_up_on__isnull=False)
+
+
+def campaigns_over(path: str) -> QuerySet[Campaign]:
+    """The running campaigns an organisation (or member at `path`) takes part in: run from it or above it."""
+    return Campaign.objects.filter(
+        status=CampaignStatus.RUNNING, org_path__in=[*tree.ancestor_paths(path), path]
+    ).order_by("-starts_on", "pk")
+
+
+def visible_sessions(user) -> QuerySet[Session]:
+    return restrict(Session.objects.select_related("meeting", "campaign", "phase", "given_by"), user, Action.VIEW)
+
+
+def visible_records(user) -> QuerySet[StudyRecord]:
+    return restrict(StudyRecord.objects.select_related("member", "phase"), user, Action.VIEW)
+
+
+def materials_for(path: str, campaign: Campaign) -> QuerySet[Material]:
+    """The catalogue as seen from `path`: what its organisation and those above it listed."""
+    return Material.objects.filter(campaign=campaign, org_path__in=[*tree.ancestor_paths(path), path])
+
+
+def member_organisations(member: Member) -> list[str]:
+    """Paths whose sessions a member is expected at: their branch and those above it, and their host."""
+    paths = [*tree.ancestor_paths(member.org_path), member.org_path]
+    if member.host_organisation_id:
+        paths.append(member.host_organisation.path)
+    return paths
+
+
+def sessions_due(member: Member, *, today: datetime.date | None = None) -> QuerySet[Session]:
+    """Sessions not yet held (or held today and not recorded) of the member's branch, the units above and host."""
+    today = today or datetime.date.today()
+    return (
+        Session.objects.filter(
+            org_path__in=member_organisations(member),
+            meeting__held_on__gte=today,
+            recorded_at__isnull=True,
+            campaign__status=CampaignStatus.RUNNING,
+        )
+        .select_related("meeting", "meeting__organisation", "given_by", "phase")
+        .order_by("meeting__held_on", "pk")
+    )
+
+
+def standings_of(member: Member, campaign: Campaign) -> list[Standing]:
+    return list(
+        Standing.objects.filter(member=member, campaign=campaign).select_related("phase").order_by("phase__order")
+    )
+
+
+def attendance_of(member: Member, campaign: Campaign) -> QuerySet[Attendance]:
+    return (
+        Attendance.objects.filter(member=member, meeting__study__campaign=campaign)
+        .select_related("meeting", "meeting__organisation")
+        .order_by("-meeting__held_on")
+    )
+
+
+def records_of(member: Member, campaign: Campaign) -> QuerySet[StudyRecord]:
+    return StudyRecord.objects.filter(member=member, campaign=campaign).select_related(
+        "recorded_at_organisation", "phase"
+    )
+
+
+@dataclass
+class Behind:
+    member: Member
+    earned: Decimal
+    required: Decimal
+    absences: list[Attendance] = field(default_factory=list)
+
+    @property
+    def short(self) -> Decimal:
+        return self.required - self.earned
+
+
+def behind(organisation: Organisation, campaign: Campaign, phase: Phase) -> list[Behind]:
+    """The organisation's own members short of the phase's requirement, most behind first, with their absences
+    and the reasons given — the branch's list of whom to help and how (DOMAIN §1's flexible ways by category).
+    A member with nothing recorded has no standing row yet and is behind by the whole requirement."""
+    rules = Rules(campaign)
+    members = list(Member.objects.filter(organisation=organisation).order_by("name", "pk"))
+    standings = {s.member_id: s for s in Standing.objects.filter(phase=phase, member__in=[m.pk for m in members])}
+    rows: dict[int, Behind] = {}
+    for member in members:
+        standing = standings.get(member.pk)
+        earned = standing.earned if standing else Decimal(0)
+        required = standing.required if standing else rules.requirement(phase.pk, member.category)
+        if earned < required:
+            rows[member.pk] = Behind(member, earned, required)
+    if rows:
+        for row in (
+            Attendance.objects.filter(member_id__in=rows, meeting__study__phase=phase, present=False, made_up_on=None)
+            .select_related("meeting")
+            .order_by("meeting__held_on")
+        ):
+            rows[row.member_id].absences.append(row)
+    return sorted(rows.values(), key=lambda r: (-r.short, r.member.name))
+
+
+@dataclass
+class Rollup:
+    sessions: int
+    attendance_rows: int
+    credited_rows: int
+    by_phase: list[dict]
+    by_category: list[dict]
+    lecturers: int
+    leaders: int
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.credited_rows / self.attendance_rows if self.attendance_rows else None
+
+
+def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
+    """A subtree's study figures in a campaign: sessions by phase and kind, attendance rate, credits completion
+    by member category and phase, how many leading cadres gave a 党课 of all the leading cadres."""
+    in_tree = tree.subtree_q("org_path", organisation.path)
+    sessions = Session.objects.filter(in_tree, campaign=campaign)
+    by_phase_kind: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in sessions.values("phase_id", "meeting__kind").annotate(n=Count("pk")):
+        by_phase_kind[row["phase_id"]][row["meeting__kind"]] += row["n"]
+    attendance = Attendance.objects.filter(
+        tree.subtree_q("meeting__org_path", organisation.path), meeting__study__campaign=campaign
+    ).aggregate(rows=Count("pk"), credited=Count("pk", filter=CREDITED))
+    phases = list(campaign.phases.order_by("order"))
+    completion: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"members": 0, "complete": 0})
+    for row in (
+        Standing.objects.filter(in_tree, campaign=campaign)
+        .values("phase_id", "category")
+        .annotate(n=Count("pk"), complete=Count("pk", filter=Q(earned__gte=F("required"))))
+    ):
+        completion[(row["phase_id"], row["category"])] = {"members": row["n"], "complete": row["complete"]}
+    by_phase = []
+    for phase in phases:
+        members = sum(v["members"] for (p, _c), v in completion.items() if p == phase.pk)
+        complete = sum(v["complete"] for (p, _c), v in completion.items() if p == phase.pk)
+        by_phase.append(
+            {
+                "phase": phase,
+                "sessions": sum(by_phase_kind[phase.pk].values()),
+                "kinds": dict(by_phase_kind[phase.pk]),
+                "members": members,
+                "complete": complete,
+            }
+        )
+    by_category = []
+    for value, label in MemberCategory.choices:
+        cells = [completion.get((phase.pk, value), {"members": 0, "complete": 0}) for phase in phases]
+        if any(cell["members"] for cell in cells):
+            by_category.append({"category": value, "label": label, "cells": cells})
+    lecturers = (
+        sessions.filter(meeting__kind=MeetingKind.PARTY_LECTURE, given_by__category=MemberCategory.LEADER)
+        .exclude(recorded_at=None)
+        .values("given_by_id")
+        .distinct()
+        .count()
+    )
+    leaders = Member.objects.filter(in_tree, category=MemberCategory.LEADER).count()
+    return Rollup(
+        sessions=sessions.count(),
+        attendance_rows=attendance["rows"],
+        credited_rows=attendance["credited"],
+        by_phase=by_phase,
+        by_category=by_category,
+        lecturers=lecturers,
+        leaders=leaders,
+    )
+
+
+def hours_of(member: Member, campaign: Campaign) -> Decimal:
+    return StudyRecord.objects.filter(member=member, campaign=campaign).aggregate(h=Sum("hours"))["h"] or Decimal(0)
