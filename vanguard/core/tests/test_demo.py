@@ -86,6 +86,18 @@ def test_seed_demo_builds_a_small_populated_city():
     )
     assert Case.objects.filter(appraisal_result__grade="unqualified").exists()
     assert Institution.objects.filter(status="in_force").count() >= 4 and Remedy.objects.exists()
+    # Study: sessions with attendance in most branches, the demo member's standing computed, one session due.
+    from vanguard.study.models import Session, Standing, StudyRecord
+
+    assert Session.objects.values("org_path").distinct().count() > 100
+    assert Session.objects.filter(recorded_at=None).count() == 1
+    assert StudyRecord.objects.filter(activity="home_visit").exists()
+    own = User.objects.get(username="member").member
+    assert Standing.objects.filter(member=own, earned__gt=0).exists()
+    from vanguard.campaigns.models import Campaign
+
+    phases = Campaign.objects.order_by("pk").first().phases.count()
+    assert Standing.objects.count() == Member.objects.count() * phases
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
@@ -108,6 +120,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.ballots.demo",
         "vanguard.appraisals.demo",
         "vanguard.rectification.demo",
+        "vanguard.study.demo",
     ]
 
 
