@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 # Keys every kind accepts in a template.
 COMMON_OPTIONS = frozenset({"kind", "optional", "label"})
@@ -87,3 +88,59 @@ def option_problems(spec: dict) -> list[tuple[str, str]]:
     if kind.check_options is not None:
         problems += [("", message) for message in kind.check_options(spec)]
     return problems
+
+
+# --- kinds computed from the records -------------------------------------------------------------------------------
+#
+# Most kinds of later apps ask nothing: the form shows what the records say for the unit's subtree in the unit's
+# campaign, and `save` counts again when the step is recorded, so a forged or minutes-old figure never reaches
+# `evidence.data`. Such a kind is three functions of the app's own:
+#
+#     facts(unit) -> dict      what the records say now (plain values only: it is stored in evidence.data)
+#     refusal(data) -> str     why that does not yet make the evidence; "" when it does
+#     describe(data) -> str    one line for the form's tick, lists and the audit trail
+
+
+def register_computed(
+    *,
+    key: str,
+    label: Any,
+    facts: Callable[[Any], dict],
+    refusal: Callable[[dict], str],
+    describe: Callable[[dict], str],
+) -> EvidenceKind:
+    class ComputedForm(forms.Form):
+        """No figure to type: `clean` checks the records and hands nothing to `save` but the tick."""
+
+        def __init__(self, data=None, files=None, *, unit, options: dict, prefix: str | None = None):
+            super().__init__(data, files, prefix=prefix)
+            self.unit = unit
+            self.options = options
+            self.facts = facts(unit)
+            self.fields["attach"] = forms.BooleanField(label=describe(self.facts), required=False, initial=False)
+
+        def clean(self):
+            cleaned = super().clean()
+            problem = refusal(self.facts)
+            if problem:
+                raise ValidationError(problem, code="not_yet")
+            return cleaned
+
+    ComputedForm.__name__ = f"{key.title().replace('_', '')}Form"
+
+    def save(evidence, cleaned_data: dict, *, unit, actor) -> None:
+        data = facts(unit)
+        problem = refusal(data)
+        if problem:
+            raise ValidationError(problem, code="not_yet")
+        evidence.data = data
+
+    kind = EvidenceKind(
+        key=key,
+        label=label,
+        form_class=ComputedForm,
+        save=save,
+        describe=lambda evidence: describe(evidence.data or {}),
+    )
+    register(kind)
+    return kind

@@ -1,8 +1,9 @@
 """Four campaign evidence kinds from rectification (issue 20), computed from the records, never typed.
 
-Like opinions' kinds, the form shows what the records say for the unit's
-subtree in the unit's campaign and asks nothing; `save` counts again when the
-step is recorded, so a forged figure never reaches `evidence.data`.
+Registered with campaigns.evidence.register_computed: the form shows what the
+records say for the unit's subtree in the unit's campaign and asks nothing;
+`save` counts again when the step is recorded, so a forged figure never
+reaches `evidence.data`.
 
     evidence:
       - kind: rectification_plan     # the unit's own plan of the campaign, published
@@ -14,14 +15,12 @@ step is recorded, so a forged figure never reaches `evidence.data`.
 
 from __future__ import annotations
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vanguard.campaigns.evidence import EvidenceKind, register
+from vanguard.campaigns.evidence import register_computed
 from vanguard.core import tree
 from vanguard.rectification import figures
 from vanguard.rectification.models import OPEN_STAGES, Case, InstitutionKind, PlanStatus, RectificationPlan
@@ -105,49 +104,6 @@ def describe_facts(key: str, data: dict) -> str:
     return _("%(open)s cases open, %(closed)s closed") % {"open": data.get("open", 0), "closed": data.get("closed", 0)}
 
 
-def _form_class(key: str) -> type[forms.Form]:
-    class ComputedForm(forms.Form):
-        """No figure to type: `clean` checks the records and hands nothing to `save` but the tick."""
-
-        def __init__(self, data=None, files=None, *, unit, options: dict, prefix: str | None = None):
-            super().__init__(data, files, prefix=prefix)
-            self.unit = unit
-            self.options = options
-            self.facts = facts(key, unit)
-            self.fields["attach"] = forms.BooleanField(
-                label=describe_facts(key, self.facts), required=False, initial=False
-            )
-
-        def clean(self):
-            cleaned = super().clean()
-            problem = refusal(key, self.facts)
-            if problem:
-                raise ValidationError(problem, code="not_yet")
-            return cleaned
-
-    ComputedForm.__name__ = f"{key.title().replace('_', '')}Form"
-    return ComputedForm
-
-
-def _save(key: str):
-    def save(evidence, cleaned_data: dict, *, unit, actor) -> None:
-        # Counted again: the form's figures may be minutes old, and a caller may have sent figures of its own.
-        data = facts(key, unit)
-        problem = refusal(key, data)
-        if problem:
-            raise ValidationError(problem, code="not_yet")
-        evidence.data = data
-
-    return save
-
-
-def _describe(key: str):
-    def describe(evidence) -> str:
-        return describe_facts(key, evidence.data or {})
-
-    return describe
-
-
 LABELS = {
     "rectification_plan": gettext_lazy("Rectification plan"),
     "rectification_items": gettext_lazy("Rectification items"),
@@ -156,12 +112,10 @@ LABELS = {
 }
 
 for _key, _label in LABELS.items():
-    register(
-        EvidenceKind(
-            key=_key,
-            label=_label,
-            form_class=_form_class(_key),
-            save=_save(_key),
-            describe=_describe(_key),
-        )
+    register_computed(
+        key=_key,
+        label=_label,
+        facts=lambda unit, key=_key: facts(key, unit),
+        refusal=lambda data, key=_key: refusal(key, data),
+        describe=lambda data, key=_key: describe_facts(key, data),
     )

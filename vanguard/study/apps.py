@@ -8,7 +8,7 @@ class StudyConfig(AppConfig):
     def ready(self) -> None:
         from vanguard.members import hooks as member_hooks
         from vanguard.orgs import hooks
-        from vanguard.study import events, models, standings_sync  # noqa: F401
+        from vanguard.study import events, evidence_kinds, models, standings_sync  # noqa: F401
 
         hooks.register_path_copy(models.Material, "org_path")
         hooks.register_path_copy(models.Session, "org_path")

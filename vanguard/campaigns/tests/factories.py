@@ -96,3 +96,39 @@ def make_campaign(
 
 def unit_of(campaign: Campaign, organisation: Organisation) -> Unit:
     return Unit.objects.get(campaign=campaign, organisation=organisation)
+
+
+def launched_with_evidence_step(city, kinds: Sequence[str], *, step_key: str = "prove"):
+    """The test definition launched over the city (one batch), its first phase ending with a step `step_key`
+    that takes each of `kinds` as optional evidence: for testing later apps' evidence kinds through
+    campaigns.services.record_step. Returns (campaign, step)."""
+    import copy
+
+    from django.utils import timezone
+
+    from vanguard.campaigns import services
+    from vanguard.campaigns.tests.test_services import DEFINITION as SERVICE_DEFINITION
+
+    definition = copy.deepcopy(SERVICE_DEFINITION)
+    first_phase = definition["phases"][0]
+    first_phase["steps"].append(
+        {
+            "key": step_key,
+            "name": step_key,
+            "by": "unit",
+            "required": False,
+            "evidence": [{"kind": kind, "optional": True} for kind in kinds],
+        }
+    )
+    template = CampaignTemplate.objects.create(key="t", name="t", definition=definition, source="", digest="x")
+    campaign = services.create_campaign(
+        template=template,
+        organisation=city.root,
+        name="先进性教育",
+        starts_on=timezone.localdate() - datetime.timedelta(days=1),
+        actor=city.office,
+    )
+    first = campaign.batches.get(key="first")
+    services.assign_batches(campaign=campaign, overrides={city.root.pk: first.pk}, actor=city.office)
+    campaign = services.launch(campaign=campaign, actor=city.office)
+    return campaign, campaign.phases.get(key=first_phase["key"]).steps.get(key=step_key)

@@ -139,7 +139,8 @@ def test_a_member_sees_what_is_asked_of_members(client, city, template, today): 
     campaign = services.create_campaign(template=tpl, organisation=city.root, name="活动", starts_on=today, actor=None)
     services.launch(campaign=campaign, actor=None)
     client.force_login(city.member_user_a)
-    body = client.get("/").content.decode()
+    # Wherever signing in lands a member (their own page, once study is installed), the step asked of them shows.
+    body = client.get("/", follow=True).content.decode()
     assert "党性分析材料" in body
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from django.utils import timezone
 from vanguard import campaigns
 from vanguard.campaigns import evidence, services
 from vanguard.campaigns.forms import evidence_forms
-from vanguard.campaigns.models import CampaignTemplate, Evidence, Unit
-from vanguard.campaigns.tests.test_services import DEFINITION
+from vanguard.campaigns.models import Evidence, Unit
+from vanguard.campaigns.tests.factories import launched_with_evidence_step
 from vanguard.rectification import tallies
 from vanguard.rectification.models import ItemStatus, PlanStatus, Timing
 from vanguard.rectification.tests.factories import make_case, make_institution, make_item, make_plan
@@ -27,27 +26,8 @@ KINDS = ["rectification_plan", "rectification_items", "institutions", "cases"]
 
 @pytest.fixture
 def running(city):
-    definition = copy.deepcopy(DEFINITION)
-    definition["phases"][0]["steps"].append(
-        {
-            "key": "rectify",
-            "name": "整改",
-            "by": "unit",
-            "required": False,
-            "evidence": [{"kind": kind, "optional": True} for kind in KINDS],
-        }
-    )
-    template = CampaignTemplate.objects.create(key="t", name="t", definition=definition, source="", digest="x")
-    campaign = services.create_campaign(
-        template=template,
-        organisation=city.root,
-        name="先进性教育",
-        starts_on=timezone.localdate() - datetime.timedelta(days=1),
-        actor=city.office,
-    )
-    first = campaign.batches.get(key="first")
-    services.assign_batches(campaign=campaign, overrides={city.root.pk: first.pk}, actor=city.office)
-    return services.launch(campaign=campaign, actor=city.office)
+    campaign, _step = launched_with_evidence_step(city, KINDS, step_key="rectify")
+    return campaign
 
 
 def unit_and_step(campaign, organisation):
