@@ -30,12 +30,14 @@ def sign_in(page: Page, url: str, user) -> None:
     page.wait_for_load_state()
 
 
-def test_a_member_lands_on_their_record_and_is_offered_no_export(live_server, page: Page, city, shot):
+def test_a_member_lands_on_their_own_page_and_is_offered_no_export(live_server, page: Page, city, shot):
     url = live_server.url
     sign_in(page, url, city.member_user_a)
-    expect(page).to_have_url(f"{url}/members/{city.member_a.pk}/")
+    expect(page).to_have_url(f"{url}/study/me/")
     expect(page.locator("h1")).to_contain_text(city.member_a.name)
-    shot(page, "member-lands-on-own-record")
+    page.locator(f'main a[href="/members/{city.member_a.pk}/"]').click()
+    expect(page.locator("h1")).to_contain_text(city.member_a.name)
+    shot(page, "member-lands-on-own-page")
 
     page.goto(f"{url}/orgs/{city.branch_a.pk}/")
     expect(page.locator("h1")).to_contain_text(city.branch_a.name)
