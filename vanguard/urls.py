@@ -18,6 +18,7 @@ from vanguard.rectification.api.cases import CaseViewSet
 from vanguard.rectification.api.figures import RectificationFiguresViewSet
 from vanguard.rectification.api.institutions import InstitutionViewSet, RemedyViewSet
 from vanguard.rectification.api.items import ItemViewSet, PlanViewSet
+from vanguard.study.api import SessionViewSet, StandingViewSet, StudyRecordViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -33,6 +34,9 @@ router.register("rectification-plans", PlanViewSet, basename="rectification-plan
 router.register("rectification-items", ItemViewSet, basename="rectification-item")
 router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
 router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
+router.register("study-sessions", SessionViewSet, basename="study-session")
+router.register("study-records", StudyRecordViewSet, basename="study-record")
+router.register("study-standings", StandingViewSet, basename="study-standing")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

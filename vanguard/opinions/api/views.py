@@ -6,24 +6,15 @@ import django_filters
 from django.db.models import Count
 from rest_framework import viewsets
 
-from vanguard.core import tree
 from vanguard.core.api import ScopedViewSetMixin
 from vanguard.core.filters import FilterSet, IdFilter
 from vanguard.opinions.api.serializers import OpinionSerializer, ProblemSerializer
 from vanguard.opinions.models import Channel, Direction, Opinion, Problem, ProblemStatus
-from vanguard.orgs.models import Organisation
-
-
-def _subtree(field: str):
-    def method(queryset, name, value):
-        path = Organisation.objects.filter(pk=value).values_list("path", flat=True).first()
-        return queryset.filter(tree.subtree_q(field, path)) if path else queryset.none()
-
-    return method
+from vanguard.orgs.filters import in_subtree
 
 
 class OpinionFilter(FilterSet):
-    organisation = IdFilter(method=_subtree("org_path"), label="Opinions of this organisation's subtree")
+    organisation = IdFilter(method=in_subtree("org_path"), label="Opinions of this organisation's subtree")
     problem = IdFilter(field_name="problem_id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
@@ -42,8 +33,8 @@ class OpinionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ProblemFilter(FilterSet):
-    organisation = IdFilter(method=_subtree("org_path"), label="Problems grouped in this organisation's subtree")
-    responsible = IdFilter(method=_subtree("responsible_path"), label="Problems forwarded into this subtree")
+    organisation = IdFilter(method=in_subtree("org_path"), label="Problems grouped in this organisation's subtree")
+    responsible = IdFilter(method=in_subtree("responsible_path"), label="Problems forwarded into this subtree")
     status = django_filters.ChoiceFilter(choices=ProblemStatus.choices)
 
     class Meta:

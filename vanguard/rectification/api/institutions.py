@@ -6,10 +6,9 @@ import django_filters
 from django.utils import timezone
 from rest_framework import viewsets
 
-from vanguard.core import tree
 from vanguard.core.api import ModelSerializer, ScopedViewSetMixin
 from vanguard.core.filters import YES_NO, FilterSet, IdFilter
-from vanguard.orgs.models import Organisation
+from vanguard.orgs.filters import in_subtree
 from vanguard.rectification.models import (
     Cause,
     Institution,
@@ -34,10 +33,6 @@ REMEDY_FIELDS = [
 # Strict "true"/"false": a boolean filter would take anything else as "either", which the schema does not allow.
 
 
-def _subtree(queryset, name, value):
-    path = Organisation.objects.filter(pk=value).values_list("path", flat=True).first()
-    return queryset.filter(tree.subtree_q("org_path", path)) if path else queryset.none()
-
 
 class InstitutionSerializer(ModelSerializer):
     class Meta:
@@ -47,7 +42,7 @@ class InstitutionSerializer(ModelSerializer):
 
 
 class InstitutionFilter(FilterSet):
-    organisation = IdFilter(method=_subtree, label="Rules of this organisation's subtree")
+    organisation = IdFilter(method=in_subtree(), label="Rules of this organisation's subtree")
     kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices)
     status = django_filters.ChoiceFilter(choices=InstitutionStatus.choices)
     in_force = django_filters.ChoiceFilter(
@@ -79,7 +74,7 @@ class RemedySerializer(ModelSerializer):
 
 
 class RemedyFilter(FilterSet):
-    organisation = IdFilter(method=_subtree, label="Remedies of this organisation's subtree")
+    organisation = IdFilter(method=in_subtree(), label="Remedies of this organisation's subtree")
     cause = django_filters.ChoiceFilter(choices=Cause.choices)
     status = django_filters.ChoiceFilter(choices=RemedyStatus.choices)
     overdue = django_filters.ChoiceFilter(choices=YES_NO, method="filter_overdue", label="Open and past the deadline")

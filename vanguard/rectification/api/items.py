@@ -10,11 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from vanguard.accounts.scoping import Action, restrict
-from vanguard.core import tree
 from vanguard.core.api import ModelSerializer, ScopedViewSetMixin
 from vanguard.core.filters import YES_NO, FilterSet, IdFilter
 from vanguard.opinions.models import Category
-from vanguard.orgs.models import Organisation
+from vanguard.orgs.filters import in_subtree
 from vanguard.rectification.models import ItemStatus, PlanStatus, RectificationItem, RectificationPlan
 from vanguard.rectification.services import items as services
 from vanguard.rectification.workflows import ITEM
@@ -30,10 +29,6 @@ ITEM_FIELDS = [
 ]  # fmt: skip
 
 
-def _subtree(queryset, name, value):
-    path = Organisation.objects.filter(pk=value).values_list("path", flat=True).first()
-    return queryset.filter(tree.subtree_q("org_path", path)) if path else queryset.none()
-
 
 class PlanSerializer(ModelSerializer):
     class Meta:
@@ -43,7 +38,7 @@ class PlanSerializer(ModelSerializer):
 
 
 class PlanFilter(FilterSet):
-    organisation = IdFilter(method=_subtree, label="Plans of this organisation's subtree")
+    organisation = IdFilter(method=in_subtree(), label="Plans of this organisation's subtree")
     campaign = IdFilter(field_name="campaign")
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
 
@@ -68,7 +63,7 @@ class ItemSerializer(ModelSerializer):
 
 
 class ItemFilter(FilterSet):
-    organisation = IdFilter(method=_subtree, label="Items of plans in this organisation's subtree")
+    organisation = IdFilter(method=in_subtree(), label="Items of plans in this organisation's subtree")
     plan = IdFilter(field_name="plan")
     status = django_filters.ChoiceFilter(choices=ItemStatus.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
