@@ -52,7 +52,7 @@ def seed(context: DemoContext, scale: Scale) -> None:
     _branch_story(campaign, branch, secretary, context.users.get("member"), today)
     rng = random.Random(context.seed)
     _bulk_sessions(campaign, [b for b in context.branches if b.pk != branch.pk], rng, today)
-    written = credits.recompute(campaign=campaign)
+    written = credits.recompute_all(campaign=campaign)
     context.progress(
         f"study: {Session.objects.count()} sessions, {Attendance.objects.filter(meeting__study__isnull=False).count()}"
         f" attendance rows, {StudyRecord.objects.count()} study records, {written} standings"

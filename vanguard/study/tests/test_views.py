@@ -250,3 +250,27 @@ def test_others_cannot_record_for_a_member(client, city, campaign, user):
         {"activity": Activity.HOME_VISIT, "studied_on": days_ago(1).isoformat(), "hours": "1", "what": "x"},
     )
     assert response.status_code in (200, 404) and not StudyRecord.objects.exists()
+
+
+def test_saving_the_rules_recomputes_every_standing_in_a_job(
+    client, city, campaign, first_phase, settings, django_capture_on_commit_callbacks
+):
+    from vanguard.core.models import Job
+
+    settings.VANGUARD_TASKS = "immediate"
+    services.record_study(
+        member=city.member_a, actor=city.member_user_a, campaign=campaign, studied_on=days_ago(1), hours=2, what="党章"
+    )
+    assert Standing.objects.get(member=city.member_a, phase=first_phase).earned == 2
+    client.force_login(city.office)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("study:rules", args=[campaign.pk]),
+            {f"rule_{Activity.SELF_STUDY}_all": "3", f"basis_{Activity.SELF_STUDY}": "hour"},
+        )
+    job = Job.objects.get(kind="study.recompute")
+    assert response["Location"] == reverse("core:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.result["standings"] == 2 * campaign.phases.count()
+    assert Standing.objects.get(member=city.member_a, phase=first_phase).earned == 6
+    assert Standing.objects.get(member=city.member_b, phase=first_phase).earned == 0
