@@ -74,6 +74,6 @@ def test_member_sees_the_session_due_and_credits_follow_attendance(browser, live
     expect(phone.locator("[data-testid=session-due]")).to_have_count(0)
     expect(phone.locator("[data-testid=my-record]")).to_contain_text("学习党章第一章")
     fits(phone)
-    shot(phone, "study-credits-phone")
+    shot(phone, "study-credits-phone", docs="study-member-phone.png")
     secretary.close()
     member.close()
