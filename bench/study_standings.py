@@ -5,11 +5,12 @@
         [--no-write] [--reseed]
 
 The database named by DATABASE_URL must hold the seed-000 city with its members (`seed_demo --scale city`:
-58,209 organisations, ~1.5 million members). It is migrated; when it holds no study session, one campaign
-(three phases, the demo's credit rules and requirements) is seeded with set-based SQL: `--sessions` sessions
-in every branch (a quarter of them 党课, the rest study sessions, spread over the phases), every member of the
-branch invited (88 % present, 4 % absent and made up later, the rest absent with a reason: tens of millions of
-attendance rows), and a self-study record for seven members in ten. Then:
+58,209 organisations, ~1.5 million members). It is migrated; when it holds no "bench study" campaign, one (three
+phases, the demo's credit rules and requirements) is seeded as seed_demo's city scale seeds study
+(`study.demo.seed_volume`, set-based SQL): `--sessions` sessions in every branch (a quarter of them 党课, the
+rest study sessions, spread over the phases), every member of the branch invited (88 % present, 4 % absent and
+made up later, the rest absent with a reason: tens of millions of attendance rows), and a self-study record for
+seven members in ten. Then:
 
 1. `credits.recompute_all` for the whole campaign (timed three times);
 2. `GET /study/orgs/<branch>/` (a branch of the median size) through Django's test client as a superuser (median
@@ -37,66 +38,11 @@ SECTION = "study-standings"
 TARGETS = {"recompute": 60_000.0, "page": 100.0, "attendance": 200.0}
 START = datetime.date(2026, 3, 1)
 
-SEED_SQL = """
-SELECT setseed(0.21);
-CREATE TEMP TABLE bench_branches AS
-    SELECT o.id, o.path FROM orgs_organisation o
-    WHERE EXISTS (SELECT 1 FROM members_member m WHERE m.organisation_id = o.id);
-INSERT INTO meetings_meeting (organisation_id, org_path, kind, title, held_on, place, speakers, minutes, recorded_at)
-SELECT b.id, b.path, CASE WHEN k %% 4 = 0 THEN 'party_lecture' ELSE 'study' END, 'bench session ' || k,
-       %(start)s::date + k * 6, '', '', '', now()
-FROM bench_branches b CROSS JOIN generate_series(1, %(sessions)s) AS k;
-INSERT INTO study_session (meeting_id, campaign_id, phase_id, org_path, given_by_id, hours, recorded_at)
-SELECT mt.id, %(campaign)s,
-       CASE WHEN mt.held_on < %(second)s THEN %(p1)s WHEN mt.held_on < %(third)s THEN %(p2)s ELSE %(p3)s END,
-       mt.org_path, NULL, 2, now()
-FROM meetings_meeting mt WHERE mt.title LIKE 'bench session %%';
-INSERT INTO meetings_attendance (meeting_id, member_id, present, absence_reason, made_up_on)
-SELECT s.meeting_id, m.id, r.x < 0.88, CASE WHEN r.x < 0.88 THEN '' ELSE '出差' END,
-       CASE WHEN r.x >= 0.88 AND r.x < 0.92 THEN mt.held_on + 3 END
-FROM study_session s
-JOIN meetings_meeting mt ON mt.id = s.meeting_id
-JOIN members_member m ON m.organisation_id = mt.organisation_id
-CROSS JOIN LATERAL (SELECT random() + 0 * m.id AS x) r
-WHERE s.campaign_id = %(campaign)s;
-INSERT INTO study_studyrecord (member_id, org_path, recorded_at_organisation_id, recorded_at_path, campaign_id,
-                               phase_id, activity, studied_on, hours, what, note, recorded_at)
-SELECT m.id, m.org_path, m.organisation_id, m.org_path, %(campaign)s, %(p1)s, 'self_study', %(start)s::date + 10,
-       1 + (m.id %% 4), 'bench self-study', '', now()
-FROM members_member m WHERE m.id %% 10 < 7
-"""
-
-TABLES = ("meetings_meeting", "study_session", "meetings_attendance", "study_studyrecord", "study_standing")
-
-
-def seed(campaign, sessions: int) -> str:
-    from django.db import connection
-
-    p1, p2, p3 = campaign.phases.order_by("order").values_list("pk", flat=True)
-    params = {
-        "campaign": campaign.pk,
-        "sessions": sessions,
-        "start": START,
-        "second": START + datetime.timedelta(days=45),
-        "third": START + datetime.timedelta(days=75),
-        "p1": p1,
-        "p2": p2,
-        "p3": p3,
-    }
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for statement in [s.strip() for s in SEED_SQL.split(";") if s.strip()]:
-            cursor.execute(statement, params)
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"VACUUM ANALYZE {table}")
-    return f"{time.perf_counter() - started:.0f} s"
-
 
 def make_campaign(root):
     from vanguard.campaigns.models import Campaign, Phase
     from vanguard.campaigns.tests.factories import make_template
-    from vanguard.study.models import Basis, CreditRule, Requirement
+    from vanguard.study.demo import bulk_rules
 
     campaign = Campaign.objects.create(
         template=make_template("bench-study"),
@@ -107,29 +53,9 @@ def make_campaign(root):
         status="running",
         definition={},
     )
-    phases = [
+    for order, (key, days) in enumerate((("study", 45), ("appraisal", 30), ("rectification", 30))):
         Phase.objects.create(campaign=campaign, key=key, name=key, order=order, days=days)
-        for order, (key, days) in enumerate((("study", 45), ("appraisal", 30), ("rectification", 30)))
-    ]
-    CreditRule.objects.bulk_create(
-        CreditRule(campaign=campaign, activity=activity, category=category, credits=credits, basis=basis)
-        for activity, category, credits, basis in (
-            ("study", "", 2, Basis.EACH),
-            ("party_lecture", "", 3, Basis.EACH),
-            ("gave_lecture", "", 5, Basis.EACH),
-            ("self_study", "", 1, Basis.HOUR),
-            ("self_study", "elderly", 2, Basis.HOUR),
-            ("home_visit", "elderly", 2, Basis.HOUR),
-            ("skills", "laid_off", 0.5, Basis.HOUR),
-        )
-    )
-    Requirement.objects.bulk_create(
-        [
-            Requirement(campaign=campaign, phase=phase, category="", credits=need)
-            for phase, need in zip(phases, (12, 6, 6), strict=True)
-        ]
-        + [Requirement(campaign=campaign, phase=phases[0], category="elderly", credits=6)]
-    )
+    bulk_rules(campaign)  # the demo's credit rules and requirements
     return campaign
 
 
@@ -185,6 +111,7 @@ def main() -> None:
     from vanguard.members.models import Member
     from vanguard.orgs.models import Organisation
     from vanguard.study import credits, services
+    from vanguard.study.demo import seed_volume
     from vanguard.study.models import Session, Standing, StudyRecord
 
     call_command("migrate", verbosity=0)
@@ -192,13 +119,13 @@ def main() -> None:
     campaign = Campaign.objects.filter(name="bench study").first()
     if args.reseed and campaign is not None:
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM meetings_meeting WHERE title LIKE 'bench session %%'")
+            cursor.execute("DELETE FROM meetings_meeting WHERE title LIKE 'volume session %%'")
         campaign.delete()
         campaign = None
     seeded = "already in the database"
     if campaign is None:
         campaign = make_campaign(root)
-        seeded = seed(campaign, args.sessions)
+        seeded = seed_volume(campaign, sessions=args.sessions, start=START)
     members = Member.objects.count()
     sessions = Session.objects.filter(campaign=campaign).count()
     attendance = Attendance.objects.filter(meeting__study__campaign=campaign).count()

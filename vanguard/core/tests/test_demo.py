@@ -143,3 +143,18 @@ def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
     # The keys were chosen by the seeding, and the sequence moved past them: new organisations still fit.
     last = Organisation.objects.aggregate(last=Max("pk"))["last"]
     assert OrganisationFactory(parent=root).pk > last
+    # Study's volume: every branch with members holds its sessions (PostgreSQL), every member has a standing.
+    from django.db import connection
+
+    from vanguard.campaigns.models import Campaign
+    from vanguard.study.demo import CITY_SESSIONS
+    from vanguard.study.models import Session, Standing
+
+    phases = Campaign.objects.get().phases.count()
+    assert Standing.objects.count() == members * phases
+    if connection.vendor == "postgresql":
+        with_members = Member.objects.values("organisation_id").distinct().count()
+        assert Session.objects.count() == CITY_SESSIONS * with_members
+        assert Standing.objects.filter(earned__gt=0).exists()
+    else:
+        assert "PostgreSQL only" in out.getvalue()
