@@ -213,7 +213,7 @@ ON CONFLICT (member_id, phase_id) DO UPDATE SET
 
 def recompute_all(*, campaign: Campaign) -> int:
     """Every standing of the campaign in one statement; returns the rows written."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     params = {
@@ -222,6 +222,11 @@ def recompute_all(*, campaign: Campaign) -> int:
         "low": campaign.org_path,
         "high": tree.subtree_upper_bound(campaign.org_path),
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Millions of groups: sort and hash in memory rather than in a server's default 4 MB (this statement
+            # only, for its transaction); compiling the plan with JIT costs more than it saves here.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(_ALL_SQL, params)
         return cursor.rowcount

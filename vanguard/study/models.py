@@ -230,13 +230,19 @@ class StudyRecord(models.Model):
 class Standing(models.Model):
     """One member's credits in one phase of a campaign, computed (study.credits), never typed."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name=_("member"))
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")
+    # A city recomputes millions of these at once, so they carry only the two indexes they are read by: the
+    # unique (member, phase) (a member's page, a branch's list, the upsert) and (campaign, org_path) (roll-ups).
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("member")
     )
-    phase = models.ForeignKey("campaigns.Phase", on_delete=models.CASCADE, related_name="+", verbose_name=_("phase"))
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("campaign")
+    )
+    phase = models.ForeignKey(
+        "campaigns.Phase", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("phase")
+    )
     # The member's organisation and category now: the branch's "who is behind" list reads them without a join.
-    org_path = _org_path()
+    org_path = models.CharField(_("tree path"), max_length=tree.PATH_MAX_LENGTH, editable=False)
     category = models.CharField(_("member category"), max_length=16, choices=MemberCategory.choices)
     earned = models.DecimalField(_("credits earned"), max_digits=7, decimal_places=1, default=0)
     required = models.DecimalField(_("credits required"), max_digits=6, decimal_places=1, default=0)
