@@ -33,7 +33,6 @@ REMEDY_FIELDS = [
 # Strict "true"/"false": a boolean filter would take anything else as "either", which the schema does not allow.
 
 
-
 class InstitutionSerializer(ModelSerializer):
     class Meta:
         model = Institution

@@ -29,7 +29,6 @@ ITEM_FIELDS = [
 ]  # fmt: skip
 
 
-
 class PlanSerializer(ModelSerializer):
     class Meta:
         model = RectificationPlan
