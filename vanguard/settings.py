@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "vanguard.ballots",
     "vanguard.appraisals",
     "vanguard.rectification",
-    "vanguard.exemplars",
     "vanguard.commitments",
     "vanguard.study",
 ]
