@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "vanguard.ballots",
     "vanguard.appraisals",
     "vanguard.rectification",
-    "vanguard.commitments",
     "vanguard.study",
 ]
 

@@ -32,7 +32,6 @@ LAYERS = [
     "ballots",
     "appraisals",
     "rectification",
-    "commitments",
     "study",
 ]
 

@@ -1,7 +1,0 @@
-"""Pages of commitments at /commitments/."""
-
-from vanguard.commitments import views
-
-app_name = "commitments"
-
-urlpatterns = [*views.urlpatterns]
