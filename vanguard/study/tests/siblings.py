@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 
 from vanguard.campaigns.tests.factories import make_campaign
 from vanguard.meetings.models import Meeting, MeetingKind
-from vanguard.study.models import Material, Session
+from vanguard.study.models import Material, Session, Standing, StudyRecord
 
 
 def sibling_objects(city) -> dict:
@@ -27,4 +27,18 @@ def sibling_objects(city) -> dict:
     )
     material.file.save("yiqu.txt", ContentFile("乙区".encode()), save=False)
     material.save()
-    return {Session: session, Material: material}
+    record = StudyRecord.objects.create(
+        member=city.member_b,
+        org_path=city.branch_b.path,
+        recorded_at_organisation=city.branch_b,
+        recorded_at_path=city.branch_b.path,
+        campaign=campaign,
+        phase=phase,
+        studied_on=datetime.date.today(),
+        hours=1,
+        what="乙一支部自学",
+    )
+    standing = Standing.objects.create(
+        member=city.member_b, campaign=campaign, phase=phase, org_path=city.branch_b.path, category="ordinary"
+    )
+    return {Session: session, Material: material, StudyRecord: record, Standing: standing}
