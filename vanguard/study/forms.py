@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vanguard.study.models import RECORD_ACTIVITIES, SESSION_KINDS, Activity, Basis, StudyForm
+from vanguard.study.models import RECORD_ACTIVITIES, SESSION_KINDS, Activity, StudyForm
 from vanguard.study.services import SELF_RECORDED
 
 
@@ -58,6 +58,3 @@ class MaterialForm(forms.Form):
 class MakeUpForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(label=_("Made up on"), widget=DateInput)
-
-
-BASIS_CHOICES = Basis.choices

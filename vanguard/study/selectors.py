@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet
 
 from vanguard.accounts.scoping import Action, restrict
 from vanguard.campaigns.models import Campaign, CampaignStatus, Phase
@@ -27,10 +27,6 @@ def campaigns_over(path: str) -> QuerySet[Campaign]:
     return Campaign.objects.filter(
         status=CampaignStatus.RUNNING, org_path__in=[*tree.ancestor_paths(path), path]
     ).order_by("-starts_on", "pk")
-
-
-def visible_sessions(user) -> QuerySet[Session]:
-    return restrict(Session.objects.select_related("meeting", "campaign", "phase", "given_by"), user, Action.VIEW)
 
 
 def visible_records(user) -> QuerySet[StudyRecord]:
@@ -190,7 +186,3 @@ def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
         lecturers=lecturers,
         leaders=leaders,
     )
-
-
-def hours_of(member: Member, campaign: Campaign) -> Decimal:
-    return StudyRecord.objects.filter(member=member, campaign=campaign).aggregate(h=Sum("hours"))["h"] or Decimal(0)
