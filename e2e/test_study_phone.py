@@ -46,6 +46,8 @@ def test_member_sees_the_session_due_and_credits_follow_attendance(browser, live
     desk.goto(f"{live_server.url}/orgs/{city.branch_a.pk}/")
     desk.locator("[data-testid=study]").click()
     desk.locator("[data-testid=schedule]").click()
+    # The click starts a navigation; measuring before the form is there reads a page in between.
+    expect(desk.locator("[data-testid=schedule-form]")).to_be_visible()
     fits(desk)
     desk.select_option("#id_kind", "study")
     desk.fill("#id_title", "学习党章第一章")
