@@ -67,6 +67,9 @@ urlpatterns = [
     path("study/", include("vanguard.study.urls")),
     # A unit's public rectification page: /r/<code>/ (public, no login).
     path("r/", include("vanguard.rectification.public_urls")),
+    # Commitments published to the public: /c/<code>/ (public, no login).
+    path("c/", include("vanguard.commitments.public_urls")),
+    path("commitments/", include("vanguard.commitments.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
