@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "vanguard.ballots",
     "vanguard.appraisals",
     "vanguard.rectification",
+    "vanguard.exemplars",
     "vanguard.commitments",
     "vanguard.study",
 ]

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from vanguard.campaigns.api.views import CampaignUnitViewSet, CampaignViewSet, StepRecordViewSet
 from vanguard.core import views as core_views
+from vanguard.exemplars.api import ExemplarViewSet, LectureGroupViewSet, TalkViewSet, TrainingClassViewSet
 from vanguard.members.api.views import MemberViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
@@ -37,6 +38,10 @@ router.register("rectification-figures", RectificationFiguresViewSet, basename="
 router.register("study-sessions", SessionViewSet, basename="study-session")
 router.register("study-records", StudyRecordViewSet, basename="study-record")
 router.register("study-standings", StandingViewSet, basename="study-standing")
+router.register("typical-examples", ExemplarViewSet, basename="typical-example")
+router.register("lecture-groups", LectureGroupViewSet, basename="lecture-group")
+router.register("lecture-talks", TalkViewSet, basename="lecture-talk")
+router.register("training-classes", TrainingClassViewSet, basename="training-class")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -65,6 +70,7 @@ urlpatterns = [
     path("a/", include("vanguard.appraisals.public_urls")),
     path("rectification/", include("vanguard.rectification.urls")),
     path("study/", include("vanguard.study.urls")),
+    path("exemplars/", include("vanguard.exemplars.urls")),
     # A unit's public rectification page: /r/<code>/ (public, no login).
     path("r/", include("vanguard.rectification.public_urls")),
     # Commitments published to the public: /c/<code>/ (public, no login).

@@ -86,6 +86,13 @@ def test_seed_demo_builds_a_small_populated_city():
     )
     assert Case.objects.filter(appraisal_result__grade="unqualified").exists()
     assert Institution.objects.filter(status="in_force").count() >= 4 and Remedy.objects.exists()
+    # Typical examples, lecture groups, training: a handful of each, through the services.
+    from vanguard.exemplars.models import Exemplar, Talk, Trainee, TrainingClass
+
+    assert set(Exemplar.objects.values_list("kind", flat=True)) == {"member", "organisation"}
+    assert Exemplar.objects.exclude(publicised_on=None).exists() and Talk.objects.count() >= 3
+    assert set(TrainingClass.objects.values_list("kind", flat=True)) == {"key_staff", "skills", "other"}
+    assert {"re_employed", "not_yet"} <= set(Trainee.objects.values_list("outcome", flat=True))
     # Study: sessions with attendance in most branches, the demo member's standing computed, one session due.
     from vanguard.study.models import Session, Standing, StudyRecord
 
@@ -120,6 +127,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.ballots.demo",
         "vanguard.appraisals.demo",
         "vanguard.rectification.demo",
+        "vanguard.exemplars.demo",
         "vanguard.study.demo",
     ]
 
@@ -143,6 +151,14 @@ def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
     # The keys were chosen by the seeding, and the sequence moved past them: new organisations still fit.
     last = Organisation.objects.aggregate(last=Max("pk"))["last"]
     assert OrganisationFactory(parent=root).pk > last
+    # The seed-000 training totals (and DOMAIN §9's skills training), spread over the committees.
+    from vanguard.exemplars import demo as exemplars_demo
+    from vanguard.exemplars.figures import compute
+
+    training = compute(organisation=Organisation.objects.get(parent__isnull=True), user=None).training
+    assert (training["key_staff"].classes, training["key_staff"].trained) == (3574, 25949)
+    assert (training["skills"].classes, training["skills"].laid_off_members) == (21937, 8506)
+    assert training["skills"].re_employed == exemplars_demo.RE_EMPLOYED == 4419
     # Study's volume: every branch with members holds its sessions (PostgreSQL), every member has a standing.
     from django.db import connection
 

@@ -32,6 +32,7 @@ LAYERS = [
     "ballots",
     "appraisals",
     "rectification",
+    "exemplars",
     "commitments",
     "study",
 ]
