@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from vanguard.campaigns.api.views import CampaignUnitViewSet, CampaignViewSet, StepRecordViewSet
+from vanguard.commitments.api import CommitmentViewSet
 from vanguard.core import views as core_views
 from vanguard.exemplars.api import ExemplarViewSet, LectureGroupViewSet, TalkViewSet, TrainingClassViewSet
 from vanguard.members.api.views import MemberViewSet
@@ -35,6 +36,7 @@ router.register("rectification-plans", PlanViewSet, basename="rectification-plan
 router.register("rectification-items", ItemViewSet, basename="rectification-item")
 router.register("unqualified-cases", CaseViewSet, basename="unqualified-case")
 router.register("rectification-figures", RectificationFiguresViewSet, basename="rectification-figures")
+router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("study-sessions", SessionViewSet, basename="study-session")
 router.register("study-records", StudyRecordViewSet, basename="study-record")
 router.register("study-standings", StandingViewSet, basename="study-standing")

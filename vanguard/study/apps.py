@@ -27,4 +27,6 @@ class StudyConfig(AppConfig):
         study_hooks.register_own_sections(own_sections.asks)
         study_hooks.register_own_sections(own_sections.self_analysis)
         study_hooks.register_own_sections(own_sections.rectification_items)
+        study_hooks.register_own_sections(own_sections.commitments)
+        study_hooks.register_own_sections(own_sections.training_and_talks)
         register_home(views.home, first=True)

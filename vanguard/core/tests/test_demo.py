@@ -93,6 +93,12 @@ def test_seed_demo_builds_a_small_populated_city():
     assert Exemplar.objects.exclude(publicised_on=None).exists() and Talk.objects.count() >= 3
     assert set(TrainingClass.objects.values_list("kind", flat=True)) == {"key_staff", "skills", "other"}
     assert {"re_employed", "not_yet"} <= set(Trainee.objects.values_list("outcome", flat=True))
+    # Commitments: a leading cadre's from the template, rated by readers; the demo member's own; some drafts.
+    from vanguard.commitments.models import Commitment
+
+    assert Commitment.objects.filter(by_leader=True, template__isnull=False, public_kept__gt=0).count() == 3
+    assert Commitment.objects.filter(member__user_account__username="member", status="published").exists()
+    assert set(Commitment.objects.values_list("status", flat=True)) == {"draft", "published"}
     # Study: sessions with attendance in most branches, the demo member's standing computed, one session due.
     from vanguard.study.models import Session, Standing, StudyRecord
 
@@ -128,6 +134,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.appraisals.demo",
         "vanguard.rectification.demo",
         "vanguard.exemplars.demo",
+        "vanguard.commitments.demo",
         "vanguard.study.demo",
     ]
 

@@ -274,3 +274,31 @@ def test_saving_the_rules_recomputes_every_standing_in_a_job(
     assert job.status == "succeeded" and job.result["standings"] == 2 * campaign.phases.count()
     assert Standing.objects.get(member=city.member_a, phase=first_phase).earned == 6
     assert Standing.objects.get(member=city.member_b, phase=first_phase).earned == 0
+
+
+def test_own_page_shows_commitments_training_and_talks_of_the_member_only(client, city, campaign):
+    from vanguard.commitments.models import Status
+    from vanguard.commitments.tests.factories import make_commitment
+    from vanguard.exemplars.tests import factories as exemplars
+
+    client.force_login(city.member_user_a)
+    body = client.get(reverse("study:me")).content.decode()
+    # A running campaign asks for a commitment, so the section is there with a way to make one.
+    assert 'data-testid="make-commitment"' in body and 'data-testid="my-commitment"' not in body
+    assert 'data-testid="my-training"' not in body
+
+    mine = make_commitment(campaign, city.member_a, text="带头学习党章", status=Status.PUBLISHED)
+    other = MemberFactory(organisation=city.branch_a)
+    make_commitment(campaign, other, text="别人的承诺")
+    training = exemplars.training_class(city.branch_a, title="支部委员培训班")
+    exemplars.trainee(training, city.member_a, hours_attended=8, completed=True)
+    exemplars.trainee(exemplars.training_class(city.branch_a, title="他人的班"), other)
+    exemplars.talk(exemplars.group(city.branch_a), city.member_a, size=40)
+
+    body = client.get(reverse("study:me")).content.decode()
+    assert "带头学习党章" in body and reverse("commitments:detail", args=[mine.pk]) in body
+    assert "别人的承诺" not in body
+    assert "支部委员培训班" in body and "他人的班" not in body
+    assert 'data-testid="my-talk"' in body and "学习党章" in body
+    # The member can open the commitment the section links to.
+    assert client.get(reverse("commitments:detail", args=[mine.pk])).status_code == 200
