@@ -46,7 +46,7 @@ def seed(context: DemoContext, scale: Scale) -> None:
             return
         bulk_rules(campaign)
         context.progress(seed_volume(campaign, sessions=CITY_SESSIONS, start=campaign.starts_on))
-        context.progress(f"study: {credits.recompute_all(campaign=campaign)} standings")
+        context.progress(f"study: {credits.rebuild_all(campaign=campaign)} standings")
         return
     campaign = Campaign.objects.order_by("pk").first()
     office, secretary = context.users.get("office"), context.users.get("branch")
@@ -59,7 +59,7 @@ def seed(context: DemoContext, scale: Scale) -> None:
     _branch_story(campaign, branch, secretary, context.users.get("member"), today)
     rng = random.Random(context.seed)
     _bulk_sessions(campaign, [b for b in context.branches if b.pk != branch.pk], rng, today)
-    written = credits.recompute_all(campaign=campaign)
+    written = credits.rebuild_all(campaign=campaign)
     context.progress(
         f"study: {Session.objects.count()} sessions, {Attendance.objects.filter(meeting__study__isnull=False).count()}"
         f" attendance rows, {StudyRecord.objects.count()} study records, {written} standings"

@@ -264,3 +264,17 @@ class Standing(models.Model):
     @property
     def complete(self) -> bool:
         return self.earned >= self.required
+
+
+# What each standing was computed from, kept beside it: per activity, how many were credited (sessions attended or
+# made up, sessions given, records) and their hours. A change of the rules revalues these in one UPDATE of the
+# standings (credits.revalue) instead of aggregating tens of millions of attendance rows again.
+for _activity in Activity:
+    Standing.add_to_class(
+        f"done_{_activity.value}",
+        models.PositiveIntegerField(f"done: {_activity.value}", default=0, editable=False),
+    )
+    Standing.add_to_class(
+        f"hours_{_activity.value}",
+        models.DecimalField(f"hours: {_activity.value}", max_digits=8, decimal_places=1, default=0, editable=False),
+    )

@@ -13,7 +13,7 @@ from vanguard.study import credits
 def recompute(job, progress) -> dict:
     campaign = Campaign.objects.get(pk=job.params["campaign"])
     progress(0, 1, _("Recomputing"))
-    # One set-based statement (a city's 1.5 million members in well under a job's lease: BENCHMARKS.md).
-    written = credits.recompute_all(campaign=campaign)
+    # One UPDATE of the standings from the counts they keep (a city in well under a job's lease: BENCHMARKS.md).
+    written = credits.revalue(campaign=campaign)
     progress(1, 1, _("Done."))
     return {"message": str(_("%(n)d standings recomputed.") % {"n": written}), "standings": written}
