@@ -18,11 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from vanguard.core import tree
-
-
-def _path(verbose=None, *, index: bool = True):
-    return models.CharField(verbose or _("tree path"), max_length=tree.PATH_MAX_LENGTH, editable=False, db_index=index)
+from vanguard.core.fields import path_field
 
 
 class ExampleKind(models.TextChoices):
@@ -58,11 +54,11 @@ class Exemplar(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    org_path = _path()
+    org_path = path_field()
     selected_by = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("selected by")
     )
-    selected_by_path = _path(_("selecting organisation's path"), index=False)
+    selected_by_path = path_field(_("selecting organisation's path"), index=False)
     campaign = models.ForeignKey(
         "campaigns.Campaign",
         null=True,
@@ -109,7 +105,7 @@ class LectureGroup(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("set up by")
     )
-    org_path = _path()
+    org_path = path_field()
     name = models.CharField(_("name"), max_length=200)
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -144,7 +140,7 @@ class GroupMember(models.Model):
     """A member of a lecture group: a member of the group's subtree."""
 
     group = models.ForeignKey(LectureGroup, on_delete=models.CASCADE, related_name="lecturers")
-    org_path = _path(index=False)  # the group's
+    org_path = path_field(index=False)  # the group's
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     role = models.CharField(_("role"), max_length=8, choices=GroupRole.choices, default=GroupRole.LECTURER)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
@@ -176,12 +172,12 @@ class Talk(models.Model):
     """A talk a lecturer of the group gave at an organisation of the group's subtree."""
 
     group = models.ForeignKey(LectureGroup, on_delete=models.CASCADE, related_name="talks")
-    group_path = _path(_("group's path"), index=False)
+    group_path = path_field(_("group's path"), index=False)
     speaker = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="talks", verbose_name=_("speaker"))
     given_at = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("given at")
     )
-    org_path = _path()  # where it was given: the talk counts in that subtree
+    org_path = path_field()  # where it was given: the talk counts in that subtree
     given_on = models.DateField(_("date"))
     topic = models.CharField(_("topic"), max_length=200)
     place = models.CharField(_("place"), max_length=200, blank=True)
@@ -214,7 +210,7 @@ class TrainingClass(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organised by")
     )
-    org_path = _path(index=False)
+    org_path = path_field(index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=ClassKind.choices)
     title = models.CharField(_("title"), max_length=200)
     campaign = models.ForeignKey(
@@ -261,7 +257,7 @@ class Trainee(models.Model):
     """One person in a class: a member of the organiser's subtree or a named person not on the roll."""
 
     training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="trainees")
-    org_path = _path()  # the class's
+    org_path = path_field()  # the class's
     member = models.ForeignKey(
         "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )

@@ -17,11 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from vanguard.appraisals.models import Audience
 from vanguard.ballots.models import Grade
 from vanguard.core import tree
+from vanguard.core.fields import path_field
 from vanguard.opinions.models import Category
-
-
-def _org_path():
-    return models.CharField(_("tree path"), max_length=tree.PATH_MAX_LENGTH, editable=False, db_index=True)
 
 
 class PlanStatus(models.TextChoices):
@@ -38,7 +35,7 @@ class RectificationPlan(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    org_path = _org_path()
+    org_path = path_field()
     member = models.ForeignKey(
         "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )
@@ -96,7 +93,7 @@ class RectificationItem(models.Model):
     """整改事项: one thing to put right, with its source, owner, deadline, notes and status history."""
 
     plan = models.ForeignKey(RectificationPlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("plan"))
-    org_path = _org_path()
+    org_path = path_field()
     responsible = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible organisation")
     )
@@ -219,7 +216,7 @@ class ItemShare(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    org_path = _org_path()
+    org_path = path_field()
     share = models.TextField(_("its share of the work"))
     is_lead = models.BooleanField(_("lead"), default=False)
 
@@ -302,7 +299,7 @@ class Institution(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    org_path = _org_path()
+    org_path = path_field()
     campaign = models.ForeignKey(
         "campaigns.Campaign",
         null=True,
@@ -404,7 +401,7 @@ class Case(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
     )
-    org_path = _org_path()
+    org_path = path_field()
     campaign = models.ForeignKey(
         "campaigns.Campaign",
         null=True,
@@ -505,7 +502,7 @@ class Registration(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
     )
-    org_path = _org_path()
+    org_path = path_field()
     year = models.PositiveSmallIntegerField(_("year"))
     grade = models.CharField(_("appraisal result"), max_length=20, choices=Grade.choices, blank=True)
     status = models.CharField(
@@ -555,7 +552,7 @@ class Remedy(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
     )
-    org_path = _org_path()
+    org_path = path_field()
     campaign = models.ForeignKey(
         "campaigns.Campaign",
         null=True,

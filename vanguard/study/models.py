@@ -13,12 +13,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.core import tree
+from vanguard.core.fields import path_field
 from vanguard.meetings.models import MeetingKind
 from vanguard.members.models import Category as MemberCategory
-
-
-def _org_path(verbose=None):
-    return models.CharField(verbose or _("tree path"), max_length=tree.PATH_MAX_LENGTH, editable=False, db_index=True)
 
 
 class StudyForm(models.TextChoices):
@@ -41,7 +38,7 @@ class Material(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("listed for")
     )
-    org_path = _org_path()
+    org_path = path_field()
     title = models.CharField(_("title"), max_length=200)
     required = models.BooleanField(_("required reading"), default=False)
     form = models.CharField(_("form of study"), max_length=12, choices=StudyForm.choices, default=StudyForm.SELF)
@@ -97,7 +94,7 @@ class Session(models.Model):
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")
     )
     phase = models.ForeignKey("campaigns.Phase", on_delete=models.PROTECT, related_name="+", verbose_name=_("phase"))
-    org_path = _org_path()
+    org_path = path_field()
     given_by = models.ForeignKey(
         "members.Member",
         null=True,
@@ -190,11 +187,11 @@ class StudyRecord(models.Model):
         "members.Member", on_delete=models.PROTECT, related_name="study_records", verbose_name=_("member")
     )
     # The member's branch when it was recorded: roll-ups count it there even after a transfer.
-    org_path = _org_path()
+    org_path = path_field()
     recorded_at_organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by organisation")
     )
-    recorded_at_path = _org_path(_("recording organisation's path"))
+    recorded_at_path = path_field(_("recording organisation's path"))
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")
     )
