@@ -110,3 +110,10 @@ def time_page(client: Client, url: str, repeat: int, warmup: int) -> PageTimings
     for _ in range(warmup):
         render_page(client, url)
     return PageTimings([render_page(client, url) for _ in range(repeat)])
+
+
+def allowed_host() -> str:
+    """A host name the settings accept, for Django's test client (its default "testserver" is refused)."""
+    from django.conf import settings
+
+    return next((host for host in settings.ALLOWED_HOSTS if host != "*" and not host.startswith(".")), "localhost")

@@ -91,6 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=14)
     parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--rebuild-runs", type=int, default=2)
+    parser.add_argument("--revalue-runs", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--reseed", action="store_true", help="delete the bench campaign's study rows first")
     args = parser.parse_args()
@@ -106,7 +108,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from bench.measure import Timings, time_page
+    from bench.measure import Timings, allowed_host, time_page
     from bench.report import load_average, machine, write_section
     from vanguard.campaigns.models import Campaign
     from vanguard.meetings.models import Attendance, MeetingKind
@@ -138,7 +140,7 @@ def main() -> None:
     from vanguard.study.models import Activity, CreditRule
 
     rebuild = []
-    for _ in range(2):
+    for _ in range(args.rebuild_runs):
         started = time.perf_counter()
         written = credits.rebuild_all(campaign=campaign)
         rebuild.append((time.perf_counter() - started) * 1000)
@@ -146,7 +148,7 @@ def main() -> None:
     rule = CreditRule.objects.get(campaign=campaign, activity=Activity.STUDY, category="")
     original = rule.credits
     revalue = []
-    for run in range(3):
+    for run in range(args.revalue_runs):
         rule.credits = original + (1 if run % 2 == 0 else 0)
         rule.save(update_fields=["credits"])
         started = time.perf_counter()
@@ -160,7 +162,7 @@ def main() -> None:
         "bench-study",
         password="x",  # noqa: S106
     )
-    client = Client()
+    client = Client(HTTP_HOST=allowed_host())
     client.force_login(user)
     from django.db.models import Count
 
