@@ -8,14 +8,11 @@ figures carry cases (the user holds VIEW_CASES at the organisation).
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
-from typing import Any
-
-import xlsxwriter
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from vanguard.core import blocks_workbook
+from vanguard.core.blocks_workbook import Block, Section
 from vanguard.opinions.models import Category
 from vanguard.rectification.figures import Figures
 from vanguard.rectification.models import Cause, InstitutionKind, ItemStatus, Outcome, RemedyStatus, Stage
@@ -26,31 +23,6 @@ SHEET_NAMES = {
     "remedies": "软弱涣散整顿",
     "institutions": "建章立制",
 }
-
-
-@dataclass
-class Block:
-    title: str
-    headers: list[str]
-    rows: list[list[Any]]
-    key: str = ""
-    ids: list[int | None] = field(default_factory=list)
-
-    @property
-    def lines(self) -> list[tuple[int | None, Any, list[tuple[str, Any]]]]:
-        """(organisation id, row label, [(column header, value), …]): what a phone-friendly table needs."""
-        ids = self.ids or [None] * len(self.rows)
-        return [
-            (pk, row[0], list(zip(self.headers[1:], row[1:], strict=True)))
-            for pk, row in zip(ids, self.rows, strict=True)
-        ]
-
-
-@dataclass
-class Section:
-    key: str
-    name: str
-    blocks: list[Block] = field(default_factory=list)
 
 
 def percent(value: float | None) -> str:
@@ -199,37 +171,4 @@ def chart_data(f: Figures) -> dict:
 
 
 def workbook(f: Figures) -> bytes:
-    """One A4 landscape sheet per section, its title and heading repeated on every printed page."""
-    output = io.BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True})
-    title_format = book.add_format({"bold": True, "font_size": 16, "align": "center"})
-    block_format = book.add_format({"bold": True, "font_size": 12})
-    head = book.add_format({"bold": True, "border": 1, "bg_color": "#F3E5E5", "text_wrap": True, "valign": "vcenter"})
-    cell = book.add_format({"border": 1})
-    made = _("Made %(date)s") % {"date": formats.date_format(timezone.localdate())}
-    for number, section in enumerate(sections(f), start=1):
-        sheet = book.add_worksheet(f"{number} {section.name}")
-        width = max(len(block.headers) for block in section.blocks)
-        sheet.merge_range(0, 0, 0, width - 1, section.name, title_format)
-        sheet.merge_range(1, 0, 1, width - 1, f"{heading(f)}    {made}")
-        sheet.set_column(0, 0, 30)
-        sheet.set_column(1, width - 1, 14)
-        row = 3
-        for block in section.blocks:
-            sheet.write(row, 0, block.title, block_format)
-            row += 1
-            for col, label in enumerate(block.headers):
-                sheet.write(row, col, label, head)
-            row += 1
-            for values in block.rows:
-                for col, value in enumerate(values):
-                    sheet.write(row, col, value, cell)
-                row += 1
-            row += 1
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(0, 1)
-        sheet.set_footer("&C" + _("Page &P of &N"))
-    book.close()
-    return output.getvalue()
+    return blocks_workbook.workbook(sections(f), heading(f))
