@@ -59,7 +59,10 @@ def test_member_sees_the_session_due_and_credits_follow_attendance(browser, live
     member, phone = sign_in(browser, live_server, city.member_user_a)
     # Signing in lands on the member's own page.
     expect(phone.locator("[data-testid=sessions-due] [data-testid=session-due]")).to_contain_text("学习党章第一章")
-    expect(phone.locator("[data-testid=standing]")).to_have_count(0)
+    # Before anything is recorded: nothing earned in the first phase, against what it asks.
+    before = phone.locator(f"[data-testid=standing][data-phase='{first.key}']")
+    expect(before).to_have_attribute("data-earned", "0")
+    expect(before).to_have_attribute("data-required", "6")
     fits(phone)
     shot(phone, "study-member-page-phone")
 
@@ -71,8 +74,8 @@ def test_member_sees_the_session_due_and_credits_follow_attendance(browser, live
 
     phone.reload()
     standing = phone.locator(f"[data-testid=standing][data-phase='{first.key}']")
-    expect(standing).to_have_attribute("data-earned", "2.0")
-    expect(standing).to_have_attribute("data-required", "6.0")
+    expect(standing).to_have_attribute("data-earned", "2")
+    expect(standing).to_have_attribute("data-required", "6")
     expect(phone.locator("[data-testid=session-due]")).to_have_count(0)
     expect(phone.locator("[data-testid=my-record]")).to_contain_text("学习党章第一章")
     fits(phone)

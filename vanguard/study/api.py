@@ -9,6 +9,7 @@ from rest_framework import serializers, viewsets
 from vanguard.core.api import ModelSerializer, ScopedViewSetMixin
 from vanguard.core.filters import FilterSet, IdFilter
 from vanguard.orgs.filters import in_subtree
+from vanguard.study import credits
 from vanguard.study.models import RECORD_ACTIVITIES, SESSION_KINDS, Session, Standing, StudyRecord
 
 
@@ -85,6 +86,8 @@ class StudyRecordViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class StandingSerializer(ModelSerializer):
+    earned = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    required = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     complete = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -108,8 +111,12 @@ class StandingFilter(FilterSet):
 
 
 class StandingViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Each member's credits per phase, computed from what was recorded (never ranked: ordered by member)."""
+    """Each member's credits per phase, counted from what was recorded and valued by the campaign's rules as they
+    stand (never ranked: ordered by member)."""
 
     queryset = Standing.objects.order_by("org_path", "member_id", "phase_id")
     serializer_class = StandingSerializer
     filterset_class = StandingFilter
+
+    def get_queryset(self):
+        return credits.valued(super().get_queryset())

@@ -1,50 +1,87 @@
 """Each member's credit standing, computed from what was recorded — never typed (DOMAIN §9).
 
-Per member and phase: the sessions attended (present, or absent and made up later) and the sessions given,
-the study records, each valued by the campaign's rule for the activity (the member category's own rule where
-there is one, else the general rule; none: no credit), against the phase's requirement for the category.
+A standing keeps what a member did in a phase: per activity, how many were credited (sessions attended, or
+absent and made up later; sessions given; study records) and their hours, and the sessions attended and
+missed. What that is worth is the campaign's rules applied when it is read: the activity's rule for the member's
+category where there is one, else the general rule (none: no credit), against the phase's requirement for the
+category. So a change of the rules writes nothing and holds at once, and every member's credits under them are
+one read of the standings (`valued`, CASE expressions over the counts), never of the attendance rows.
 Time spent on a page is never counted: only what an organisation or the member recorded.
 
 A session counts once for a member however many organisations see it (the attendance row is the meeting's),
 and a study record is one row seen by the home branch and the organisation hosting the member.
 
-Three ways to write standings, held to the same numbers by tests:
+Two ways to write the counts, held to the same rows by tests:
 - `recompute(member_ids=…)`: the members a write touched, from their rows (in the write's transaction);
-- `rebuild_all`: a whole campaign from every row, one set-based statement (the demo, a repair);
-- `revalue`: a whole campaign after its rules change, from the counts each standing keeps per activity
-  (`done_<activity>`, `hours_<activity>`), one UPDATE — no attendance row is read again.
+- `rebuild_all`: a whole campaign from every row, one set-based statement (the demo, a repair).
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import reduce
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Round
 
 from vanguard.campaigns.models import Campaign
-from vanguard.core import tree
 from vanguard.meetings.models import Attendance
 from vanguard.members.models import Member
 from vanguard.study.models import Activity, Basis, CreditRule, Requirement, Session, Standing, StudyRecord
 
 BATCH = 5000
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 TALLY = [f"{kind}_{activity}" for activity in Activity.values for kind in ("done", "hours")]
 EMPTY_TALLY = {name: (0 if name.startswith("done_") else ZERO) for name in TALLY}
+# A credit is a rule's credits (one decimal) times a count or hours (one decimal): two decimals are exact.
+CREDITS = DecimalField(max_digits=12, decimal_places=2)
 
 
 class Rules:
-    """A campaign's credit rules and requirements, read once."""
+    """A campaign's credit rules and requirements, read once; applied to a standing in hand (`value`) or written
+    as expressions for the database (`earned_expression`, `required_expression`)."""
 
-    def __init__(self, campaign: Campaign) -> None:
-        self.rules = {(r.activity, r.category): r for r in CreditRule.objects.filter(campaign=campaign)}
-        self.required = {(q.phase_id, q.category): q.credits for q in Requirement.objects.filter(campaign=campaign)}
-        self.phases = list(campaign.phases.values_list("pk", flat=True))
+    def __init__(self, rules: Iterable[CreditRule], requirements: Iterable[Requirement]) -> None:
+        self.rules = {(r.activity, r.category): r for r in rules}
+        self.required = {(q.phase_id, q.category): q.credits for q in requirements}
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> Rules:
+        return cls(CreditRule.objects.filter(campaign=campaign), Requirement.objects.filter(campaign=campaign))
+
+    @classmethod
+    def every(cls) -> dict[int, Rules]:
+        """Every campaign's rules by campaign id (those with none are left out: nothing earned, nothing asked)."""
+        rules: dict[int, list[CreditRule]] = defaultdict(list)
+        requirements: dict[int, list[Requirement]] = defaultdict(list)
+        for rule in CreditRule.objects.all():
+            rules[rule.campaign_id].append(rule)
+        for requirement in Requirement.objects.all():
+            requirements[requirement.campaign_id].append(requirement)
+        return {pk: cls(rules[pk], requirements[pk]) for pk in {*rules, *requirements}}
+
+    def rule(self, activity: str, category: str) -> CreditRule | None:
+        return self.rules.get((activity, category)) or self.rules.get((activity, ""))
 
     def credit(self, activity: str, category: str, count: int, hours: Decimal | None) -> Decimal:
-        rule = self.rules.get((activity, category)) or self.rules.get((activity, ""))
+        rule = self.rule(activity, category)
         if rule is None:
             return ZERO
         if rule.basis == Basis.HOUR:
@@ -55,47 +92,93 @@ class Rules:
         found = self.required.get((phase_id, category))
         return found if found is not None else self.required.get((phase_id, ""), ZERO)
 
+    def value(self, standing: Standing) -> Standing:
+        """Set `earned`, `required` and `complete` on a standing in hand (the same as `valued` in the database)."""
+        earned = sum(
+            (
+                self.credit(a, standing.category, getattr(standing, f"done_{a}"), getattr(standing, f"hours_{a}"))
+                for a in Activity.values
+            ),
+            ZERO,
+        )
+        standing.earned = earned.quantize(CENT)
+        standing.required = self.requirement(standing.phase_id, standing.category)
+        standing.complete = standing.earned >= standing.required
+        return standing
 
-def _members_of(campaign: Campaign, member_ids: Iterable[int] | None) -> Iterator[list[tuple[int, str, str]]]:
-    members = Member.objects.all()
-    if member_ids is None:
-        members = members.filter(tree.subtree_q("org_path", campaign.org_path))
+    def earned_expression(self) -> Expression:
+        """Credits earned, from a standing's counts and category: per activity, a CASE over the categories with a
+        rule of their own, else the general rule."""
+        terms = []
+        for activity in Activity.values:
+            general = self.rules.get((activity, ""))
+            own = [(cat, rule) for (act, cat), rule in sorted(self.rules.items()) if act == activity and cat]
+            if general is None and not own:
+                continue
+
+            def worth(rule: CreditRule, activity: str = activity) -> Expression:
+                counted = F(f"hours_{activity}" if rule.basis == Basis.HOUR else f"done_{activity}")
+                return ExpressionWrapper(Value(rule.credits, output_field=CREDITS) * counted, output_field=CREDITS)
+
+            fallback = worth(general) if general is not None else Value(ZERO, output_field=CREDITS)
+            whens = [When(category=cat, then=worth(rule)) for cat, rule in own]
+            terms.append(Case(*whens, default=fallback, output_field=CREDITS) if whens else fallback)
+        return reduce(operator.add, terms) if terms else Value(ZERO, output_field=CREDITS)
+
+    def required_expression(self) -> Expression:
+        """The phase's requirement for the standing's category, else the phase's general one, else nothing."""
+        ordered = sorted(self.required.items(), key=lambda item: (item[0][1] == "", item[0]))
+        whens = [
+            When(Q(phase_id=phase_id) & (Q(category=cat) if cat else Q()), then=Value(credits, output_field=CREDITS))
+            for (phase_id, cat), credits in ordered
+        ]
+        return Case(*whens, default=Value(ZERO, output_field=CREDITS), output_field=CREDITS)
+
+
+def valued(queryset: QuerySet[Standing], campaign: Campaign | None = None) -> QuerySet[Standing]:
+    """The standings with `earned`, `required` and `complete` computed by the database under the rules of
+    `campaign` (every row must be of it), else of each row's own campaign."""
+    if campaign is not None:
+        rules = Rules.of(campaign)
+        earned, required = rules.earned_expression(), rules.required_expression()
     else:
-        members = members.filter(pk__in=list(member_ids))
-    batch: list[tuple[int, str, str]] = []
-    for row in members.order_by("pk").values_list("pk", "org_path", "category").iterator(chunk_size=BATCH):
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        every = Rules.every()
+        zero = Value(ZERO, output_field=CREDITS)
+        earned = Case(
+            *[When(campaign_id=pk, then=r.earned_expression()) for pk, r in every.items()],
+            default=zero,
+            output_field=CREDITS,
+        )
+        required = Case(
+            *[When(campaign_id=pk, then=r.required_expression()) for pk, r in every.items()],
+            default=zero,
+            output_field=CREDITS,
+        )
+    # Rounded to the exact two decimals: SQLite adds in binary floating point (0.7 × 3 = 2.0999…).
+    return queryset.annotate(earned=Round(earned, 2, output_field=CREDITS), required=required).annotate(
+        complete=ExpressionWrapper(Q(earned__gte=F("required")), output_field=BooleanField())
+    )
 
 
-def recompute(
-    *, campaign: Campaign, member_ids: Iterable[int] | None = None, progress: Callable[[int], None] | None = None
-) -> int:
-    """Recompute the standings of the given members (default: every member under the campaign's organisation).
+def _members(member_ids: Iterable[int]) -> Iterator[list[tuple[int, str, str]]]:
+    ids = sorted(set(member_ids))
+    for at in range(0, len(ids), BATCH):
+        yield list(Member.objects.filter(pk__in=ids[at : at + BATCH]).values_list("pk", "org_path", "category"))
 
-    `progress(members_done)` is called after each batch (a background job renews its lease with it). Returns the
-    number of standing rows written.
-    """
-    rules = Rules(campaign)
-    if not rules.phases:
-        return 0
-    written = done = 0
-    for batch in _members_of(campaign, member_ids):
-        written += _recompute_batch(campaign, rules, batch)
-        done += len(batch)
-        if progress is not None:
-            progress(done)
+
+def recompute(*, campaign: Campaign, member_ids: Iterable[int]) -> int:
+    """Count again what the given members did in the campaign, from their rows, and write their standings: one
+    per phase where something is recorded, none where nothing is (a standing that no longer counts anything is
+    deleted). Returns the number of standing rows written."""
+    phases = list(campaign.phases.values_list("pk", flat=True))
+    written = 0
+    for batch in _members(member_ids):
+        written += _recompute_batch(campaign, phases, batch)
     return written
 
 
-def _recompute_batch(campaign: Campaign, rules: Rules, batch: list[tuple[int, str, str]]) -> int:
+def _recompute_batch(campaign: Campaign, phases: list[int], batch: list[tuple[int, str, str]]) -> int:
     ids = [pk for pk, _path, _category in batch]
-    category_of = {pk: category for pk, _path, category in batch}
-    earned: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     tallies: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
 
     def tally(key: tuple[int, int], activity: str, n: int, hours: Decimal | None) -> None:
@@ -117,7 +200,6 @@ def _recompute_batch(campaign: Campaign, rules: Rules, batch: list[tuple[int, st
     )
     for row in sessions:
         key = (row["member_id"], row["meeting__study__phase_id"])
-        earned[key] += rules.credit(row["meeting__kind"], category_of[key[0]], row["n"], row["hours"])
         tally(key, row["meeting__kind"], row["n"], row["hours"])
         attended[key] += row["n"]
         missed[key] += row["missed"]
@@ -127,18 +209,14 @@ def _recompute_batch(campaign: Campaign, rules: Rules, batch: list[tuple[int, st
         .annotate(n=Count("pk"), hours=Sum("hours"))
     )
     for row in given:
-        key = (row["given_by_id"], row["phase_id"])
-        earned[key] += rules.credit(Activity.GAVE_LECTURE, category_of[key[0]], row["n"], row["hours"])
-        tally(key, Activity.GAVE_LECTURE, row["n"], row["hours"])
+        tally((row["given_by_id"], row["phase_id"]), Activity.GAVE_LECTURE, row["n"], row["hours"])
     records = (
         StudyRecord.objects.filter(campaign=campaign, member_id__in=ids)
         .values("member_id", "phase_id", "activity")
         .annotate(n=Count("pk"), hours=Sum("hours"))
     )
     for row in records:
-        key = (row["member_id"], row["phase_id"])
-        earned[key] += rules.credit(row["activity"], category_of[key[0]], row["n"], row["hours"])
-        tally(key, row["activity"], row["n"], row["hours"])
+        tally((row["member_id"], row["phase_id"]), row["activity"], row["n"], row["hours"])
     standings = [
         Standing(
             member_id=pk,
@@ -146,30 +224,38 @@ def _recompute_batch(campaign: Campaign, rules: Rules, batch: list[tuple[int, st
             phase_id=phase_id,
             org_path=path,
             category=category,
-            earned=earned.get((pk, phase_id), ZERO),
-            required=rules.requirement(phase_id, category),
             attended=attended.get((pk, phase_id), 0),
             missed=missed.get((pk, phase_id), 0),
-            **{**EMPTY_TALLY, **tallies.get((pk, phase_id), {})},
+            **{**EMPTY_TALLY, **tallies[(pk, phase_id)]},
         )
         for pk, path, category in batch
-        for phase_id in rules.phases
+        for phase_id in phases
+        if (pk, phase_id) in tallies
     ]
+    kept = {(s.member_id, s.phase_id) for s in standings}
+    stale = [
+        pk
+        for pk, member_id, phase_id in Standing.objects.filter(campaign=campaign, member_id__in=ids).values_list(
+            "pk", "member_id", "phase_id"
+        )
+        if (member_id, phase_id) not in kept
+    ]
+    if stale:
+        Standing.objects.filter(pk__in=stale).delete()
     Standing.objects.bulk_create(
         standings,
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["member", "phase"],
-        update_fields=["org_path", "category", "earned", "required", "attended", "missed", "updated_at", *TALLY],
+        update_fields=["org_path", "category", "attended", "missed", "updated_at", *TALLY],
     )
     return len(standings)
 
 
 # --- the whole campaign at once ------------------------------------------------------------------------------------
 #
-# The same rules as `_recompute_batch`, as SQL over a whole campaign, where a million members in batches of Python
-# would take minutes. The rules are few (an activity's general rule and its categories' own), so they are written
-# into the statement as CASE expressions over a standing's kept counts rather than joined row by row.
+# The same counts as `_recompute_batch`, as SQL over a whole campaign, where a million members in batches of Python
+# would take many minutes.
 
 
 class _Sql:
@@ -182,35 +268,6 @@ class _Sql:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f"%({name})s"
-
-
-def _earned_sql(rules: Rules, sql: _Sql, category: str, column: Callable[[str], str]) -> str:
-    """Credits earned, from the counts (`column("done_study")`…) of a member of `category`."""
-    terms = []
-    for activity in Activity.values:
-        general = rules.rules.get((activity, ""))
-        own = [(cat, rule) for (act, cat), rule in sorted(rules.rules.items()) if act == activity and cat]
-        if general is None and not own:
-            continue
-
-        def value(rule, activity: str = activity) -> str:
-            counted = column(f"hours_{activity}" if rule.basis == Basis.HOUR else f"done_{activity}")
-            return f"{sql.bind(rule.credits)} * {counted}"
-
-        whens = " ".join(f"WHEN {sql.bind(cat)} THEN {value(rule)}" for cat, rule in own)
-        fallback = value(general) if general is not None else "0"
-        terms.append(f"(CASE {category} {whens} ELSE {fallback} END)" if own else f"({fallback})")
-    return " + ".join(terms) or "0"
-
-
-def _required_sql(rules: Rules, sql: _Sql, phase: str, category: str) -> str:
-    """The phase's requirement for the category, else the phase's general one, else nothing."""
-    ordered = sorted(rules.required.items(), key=lambda item: (item[0][1] == "", item[0]))
-    whens = []
-    for (phase_id, cat), credits in ordered:
-        condition = f"{phase} = {sql.bind(phase_id)}" + (f" AND {category} = {sql.bind(cat)}" if cat else "")
-        whens.append(f"WHEN {condition} THEN {sql.bind(credits)}")
-    return f"(CASE {' '.join(whens)} ELSE 0 END)" if whens else "0"
 
 
 def _tuned(cursor, connection) -> None:
@@ -248,26 +305,18 @@ GROUP BY r.member_id, r.phase_id, r.activity"""
 
 
 def rebuild_all(*, campaign: Campaign) -> int:
-    """Every standing of the campaign, counts and credits, from every row in one statement; returns the rows
-    written (one for every member under the campaign's organisation and phase)."""
+    """Every standing of the campaign counted again from every row, in one statement; returns the rows written
+    (one for each member and phase with something recorded)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    rules = Rules(campaign)
-    sql = _Sql(
-        campaign=campaign.pk,
-        now=timezone.now(),
-        low=campaign.org_path,
-        high=tree.subtree_upper_bound(campaign.org_path),
-    )
+    sql = _Sql(campaign=campaign.pk, now=timezone.now())
     pivot = ",\n".join(
         f"SUM(CASE WHEN x.activity = {sql.bind(activity)} THEN x.{'n' if kind == 'done' else 'hours'} ELSE 0 END)"
         f" AS {kind}_{activity}"
         for activity in Activity.values
         for kind in ("done", "hours")
     )
-    earned = _earned_sql(rules, sql, "m.category", lambda name: f"COALESCE(t.{name}, 0)")
-    required = _required_sql(rules, sql, "p.id", "m.category")
     columns = ", ".join(TALLY)
     statement = f"""
 WITH tallied AS (
@@ -277,62 +326,19 @@ WITH tallied AS (
     GROUP BY x.member_id, x.phase_id
 )
 INSERT INTO study_standing
-    (member_id, campaign_id, phase_id, org_path, category, earned, required, attended, missed, updated_at, {columns})
-SELECT m.id, %(campaign)s, p.id, m.org_path, m.category, {earned}, {required},
-       COALESCE(t.attended, 0), COALESCE(t.missed, 0), %(now)s,
-       {", ".join(f"COALESCE(t.{name}, 0)" for name in TALLY)}
-FROM members_member m
-CROSS JOIN campaigns_phase p
-LEFT JOIN tallied t ON t.member_id = m.id AND t.phase_id = p.id
-WHERE p.campaign_id = %(campaign)s AND m.org_path >= %(low)s AND m.org_path < %(high)s
-ON CONFLICT (member_id, phase_id) DO UPDATE SET
-    org_path = excluded.org_path, category = excluded.category, earned = excluded.earned,
-    required = excluded.required, attended = excluded.attended, missed = excluded.missed,
-    updated_at = excluded.updated_at, {", ".join(f"{name} = excluded.{name}" for name in TALLY)}
+    (member_id, campaign_id, phase_id, org_path, category, attended, missed, updated_at, {columns})
+SELECT m.id, %(campaign)s, t.phase_id, m.org_path, m.category, t.attended, t.missed, %(now)s,
+       {", ".join(f"t.{name}" for name in TALLY)}
+FROM tallied t
+JOIN members_member m ON m.id = t.member_id
 """
     with transaction.atomic(), connection.cursor() as cursor:
         _tuned(cursor, connection)
+        # Deleted and written again rather than upserted: the rows that no longer count anything go with the rest,
+        # and on an empty table (the demo) the delete costs nothing.
+        cursor.execute("DELETE FROM study_standing WHERE campaign_id = %(campaign)s", sql.params)
         cursor.execute(statement, sql.params)
         if cursor.rowcount >= 0:
             return cursor.rowcount
-    # SQLite does not count the rows of an INSERT that begins with WITH; the statement wrote one row for every
-    # member of the subtree and phase of the campaign.
-    members = Member.objects.filter(tree.subtree_q("org_path", campaign.org_path)).count()
-    return members * campaign.phases.count()
-
-
-def revalue(*, campaign: Campaign) -> int:
-    """Every standing of the campaign valued again by its rules and requirements from the counts it keeps (after
-    the rules change), and a zero standing written for each member and phase still without one (nothing recorded:
-    no row of theirs to read); returns the rows written."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    rules = Rules(campaign)
-    sql = _Sql(
-        campaign=campaign.pk,
-        now=timezone.now(),
-        low=campaign.org_path,
-        high=tree.subtree_upper_bound(campaign.org_path),
-    )
-    update = f"""
-UPDATE study_standing
-SET earned = {_earned_sql(rules, sql, "category", lambda name: name)},
-    required = {_required_sql(rules, sql, "phase_id", "category")}, updated_at = %(now)s
-WHERE campaign_id = %(campaign)s"""
-    insert = f"""
-INSERT INTO study_standing
-    (member_id, campaign_id, phase_id, org_path, category, earned, required, attended, missed, updated_at,
-     {", ".join(TALLY)})
-SELECT m.id, %(campaign)s, p.id, m.org_path, m.category, 0, {_required_sql(rules, sql, "p.id", "m.category")},
-       0, 0, %(now)s, {", ".join("0" for _name in TALLY)}
-FROM members_member m
-CROSS JOIN campaigns_phase p
-WHERE p.campaign_id = %(campaign)s AND m.org_path >= %(low)s AND m.org_path < %(high)s
-  AND NOT EXISTS (SELECT 1 FROM study_standing s WHERE s.member_id = m.id AND s.phase_id = p.id)"""
-    with transaction.atomic(), connection.cursor() as cursor:
-        _tuned(cursor, connection)
-        cursor.execute(update, sql.params)
-        written = cursor.rowcount
-        cursor.execute(insert, sql.params)
-        return written + cursor.rowcount
+    # SQLite does not count the rows of an INSERT that begins with WITH.
+    return Standing.objects.filter(campaign=campaign).count()

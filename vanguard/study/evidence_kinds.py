@@ -3,7 +3,8 @@
 
     evidence:
       - kind: study_sessions   # sessions held and recorded in the unit's subtree, attendance rate (refused while none)
-      - kind: study_credits    # members whose credits are complete in the unit's phase, of all (refused while none)
+      - kind: study_credits    # members whose credits are complete in the unit's phase, of all (refused while no
+                               # member's study is recorded in the phase)
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ def sessions_describe(data: dict) -> str:
 def credits_facts(unit) -> dict:
     phase = current_phase(unit.campaign, unit.organisation)
     line = next(line for line in rollup(unit.organisation, unit.campaign).by_phase if line["phase"].pk == phase.pk)
-    return {"phase": phase.key, "members": line["members"], "complete": line["complete"]}
+    return {
+        "phase": phase.key,
+        "members": line["members"],
+        "complete": line["complete"],
+        "recorded": line["recorded"],
+    }
 
 
 def credits_refusal(data: dict) -> str:
-    return "" if data.get("members") else _("No member's credits are computed in the unit yet.")
+    return "" if data.get("recorded") else _("No member's study is recorded in the unit's phase yet.")
 
 
 def credits_describe(data: dict) -> str:

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 
 import xlsxwriter
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -14,8 +14,8 @@ from vanguard.campaigns.models import Campaign
 from vanguard.core import tree
 from vanguard.meetings.models import Attendance
 from vanguard.orgs.models import Organisation
-from vanguard.study.models import Session, Standing
-from vanguard.study.selectors import CREDITED, Rollup
+from vanguard.study.models import Session
+from vanguard.study.selectors import CREDITED, Rollup, completion_of
 
 SHEET = "学习教育"  # named as the paper form is, whatever the language
 
@@ -68,17 +68,15 @@ def by_child(organisation: Organisation, campaign: Campaign, phase_id: int | Non
         if row["child"] in children:
             children[row["child"]].attendance_rows = row["n"]
             children[row["child"]].credited_rows = row["credited"]
-    standings = Standing.objects.filter(in_tree, campaign=campaign)
+    phases = list(campaign.phases.order_by("order"))
     if phase_id is not None:
-        standings = standings.filter(phase_id=phase_id)
-    for row in (
-        standings.annotate(child=Substr("org_path", 1, cut))
-        .values("child")
-        .annotate(n=Count("pk"), complete=Count("pk", filter=Q(earned__gte=F("required"))))
-    ):
-        if row["child"] in children:
-            children[row["child"]].members = row["n"]
-            children[row["child"]].complete = row["complete"]
+        phases = [phase for phase in phases if phase.pk == phase_id]
+    for (child, _phase, _category), cell in completion_of(
+        campaign, in_tree, phases, group=Substr("org_path", 1, cut)
+    ).items():
+        if child in children:
+            children[child].members += cell["members"]
+            children[child].complete += cell["complete"]
     return list(children.values())
 
 

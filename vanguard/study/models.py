@@ -225,9 +225,13 @@ class StudyRecord(models.Model):
 
 
 class Standing(models.Model):
-    """One member's credits in one phase of a campaign, computed (study.credits), never typed."""
+    """What one member did in one phase of a campaign, counted from what was recorded (study.credits), never typed.
 
-    # A city recomputes millions of these at once, so they carry only the two indexes they are read by: the
+    What it is worth (credits earned, required, complete) is not stored: the campaign's rules are applied when it
+    is read (`credits.valued`, `credits.Rules.value`), so a change of the rules holds at once and writes nothing.
+    A standing exists once something of the member's is recorded in the phase; none means nothing done yet."""
+
+    # A city writes millions of these when rebuilt, so they carry only the two indexes they are read by: the
     # unique (member, phase) (a member's page, a branch's list, the upsert) and (campaign, org_path) (roll-ups).
     member = models.ForeignKey(
         "members.Member", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("member")
@@ -241,8 +245,6 @@ class Standing(models.Model):
     # The member's organisation and category now: the branch's "who is behind" list reads them without a join.
     org_path = models.CharField(_("tree path"), max_length=tree.PATH_MAX_LENGTH, editable=False)
     category = models.CharField(_("member category"), max_length=16, choices=MemberCategory.choices)
-    earned = models.DecimalField(_("credits earned"), max_digits=7, decimal_places=1, default=0)
-    required = models.DecimalField(_("credits required"), max_digits=6, decimal_places=1, default=0)
     attended = models.PositiveIntegerField(_("sessions attended"), default=0)
     missed = models.PositiveIntegerField(_("sessions missed"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -256,16 +258,12 @@ class Standing(models.Model):
         indexes = [models.Index(fields=["campaign", "org_path"], name="study_standing_path")]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.phase_id}: {self.earned}/{self.required}"
-
-    @property
-    def complete(self) -> bool:
-        return self.earned >= self.required
+        return f"{self.member_id} {self.phase_id}: {self.attended} attended, {self.missed} missed"
 
 
-# What each standing was computed from, kept beside it: per activity, how many were credited (sessions attended or
-# made up, sessions given, records) and their hours. A change of the rules revalues these in one UPDATE of the
-# standings (credits.revalue) instead of aggregating tens of millions of attendance rows again.
+# Per activity, how many were credited (sessions attended or made up, sessions given, records) and their hours:
+# all the rules need, so every member's credits under any rules are one read of the standings, never of the tens
+# of millions of attendance rows they count.
 for _activity in Activity:
     Standing.add_to_class(
         f"done_{_activity.value}",

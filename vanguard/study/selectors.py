@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Expression, Q, QuerySet
 
 from vanguard.accounts.scoping import Action, restrict
 from vanguard.campaigns.models import Campaign, CampaignStatus, Phase
@@ -16,7 +16,7 @@ from vanguard.meetings.models import Attendance, MeetingKind
 from vanguard.members.models import Category as MemberCategory
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
-from vanguard.study.credits import Rules
+from vanguard.study.credits import EMPTY_TALLY, Rules, valued
 from vanguard.study.models import Material, Session, Standing, StudyRecord
 
 CREDITED = Q(present=True) | Q(made_up_on__isnull=False)
@@ -62,8 +62,26 @@ def sessions_due(member: Member, *, today: datetime.date | None = None) -> Query
 
 
 def standings_of(member: Member, campaign: Campaign) -> list[Standing]:
-    return list(
-        Standing.objects.filter(member=member, campaign=campaign).select_related("phase").order_by("phase__order")
+    """The member's standing in each phase of the campaign, valued by its rules; a phase where nothing of theirs
+    is recorded yet shows nothing earned against what is required."""
+    rules = Rules.of(campaign)
+    found = {s.phase_id: s for s in Standing.objects.filter(member=member, campaign=campaign)}
+    rows = []
+    for phase in campaign.phases.order_by("order"):
+        standing = found.get(phase.pk) or _nothing_yet(member, phase)
+        standing.phase = phase
+        rows.append(rules.value(standing))
+    return rows
+
+
+def _nothing_yet(member: Member, phase: Phase) -> Standing:
+    return Standing(
+        member=member,
+        campaign_id=phase.campaign_id,
+        phase=phase,
+        org_path=member.org_path,
+        category=member.category,
+        **EMPTY_TALLY,
     )
 
 
@@ -96,17 +114,15 @@ class Behind:
 def behind(organisation: Organisation, campaign: Campaign, phase: Phase) -> list[Behind]:
     """The organisation's own members short of the phase's requirement, most behind first, with their absences
     and the reasons given — the branch's list of whom to help and how (DOMAIN §1's flexible ways by category).
-    A member with nothing recorded has no standing row yet and is behind by the whole requirement."""
-    rules = Rules(campaign)
+    A member with nothing recorded has no standing yet and is behind by the whole requirement."""
+    rules = Rules.of(campaign)
     members = list(Member.objects.filter(organisation=organisation).order_by("name", "pk"))
     standings = {s.member_id: s for s in Standing.objects.filter(phase=phase, member__in=[m.pk for m in members])}
     rows: dict[int, Behind] = {}
     for member in members:
-        standing = standings.get(member.pk)
-        earned = standing.earned if standing else Decimal(0)
-        required = standing.required if standing else rules.requirement(phase.pk, member.category)
-        if earned < required:
-            rows[member.pk] = Behind(member, earned, required)
+        standing = rules.value(standings.get(member.pk) or _nothing_yet(member, phase))
+        if not standing.complete:
+            rows[member.pk] = Behind(member, standing.earned, standing.required)
     if rows:
         for row in (
             Attendance.objects.filter(member_id__in=rows, meeting__study__phase=phase, present=False, made_up_on=None)
@@ -115,6 +131,38 @@ def behind(organisation: Organisation, campaign: Campaign, phase: Phase) -> list
         ):
             rows[row.member_id].absences.append(row)
     return sorted(rows.values(), key=lambda r: (-r.short, r.member.name))
+
+
+def completion_of(
+    campaign: Campaign, where: Q, phases: list[Phase], group: Expression | None = None
+) -> dict[tuple[object, int, str], dict[str, int]]:
+    """Per (group, phase, member category): the members of `where` (`org_path` conditions, grouped by `group`
+    of their path, e.g. the child organisation), how many have something recorded in the phase, and how many have
+    its credits — valued by the
+    database under the campaign's rules. A member with no standing in a phase has earned nothing: complete only
+    where nothing is required of their category."""
+    rules = Rules.of(campaign)
+    members = Member.objects.filter(where)
+    standings = valued(Standing.objects.filter(where, campaign=campaign, phase__in=phases), campaign)
+    keys = ["category"]
+    if group is not None:
+        members, standings = members.annotate(group=group), standings.annotate(group=group)
+        keys.append("group")
+    counted = {
+        (row.get("group"), row["phase_id"], row["category"]): (row["n"], row["done"])
+        for row in standings.values(*keys, "phase_id").annotate(
+            n=Count("pk"), done=Count("pk", filter=Q(complete=True))
+        )
+    }
+    cells = {}
+    for row in members.values(*keys).annotate(n=Count("pk")):
+        for phase in phases:
+            key = (row.get("group"), phase.pk, row["category"])
+            with_standing, complete = counted.get(key, (0, 0))
+            if rules.requirement(phase.pk, row["category"]) <= 0:
+                complete += row["n"] - with_standing
+            cells[key] = {"members": row["n"], "complete": complete, "recorded": with_standing}
+    return cells
 
 
 @dataclass
@@ -144,17 +192,15 @@ def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
         tree.subtree_q("meeting__org_path", organisation.path), meeting__study__campaign=campaign
     ).aggregate(rows=Count("pk"), credited=Count("pk", filter=CREDITED))
     phases = list(campaign.phases.order_by("order"))
-    completion: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"members": 0, "complete": 0})
-    for row in (
-        Standing.objects.filter(in_tree, campaign=campaign)
-        .values("phase_id", "category")
-        .annotate(n=Count("pk"), complete=Count("pk", filter=Q(earned__gte=F("required"))))
-    ):
-        completion[(row["phase_id"], row["category"])] = {"members": row["n"], "complete": row["complete"]}
+    completion = {
+        (phase_id, category): cell
+        for (_group, phase_id, category), cell in completion_of(campaign, in_tree, phases).items()
+    }
     by_phase = []
     for phase in phases:
         members = sum(v["members"] for (p, _c), v in completion.items() if p == phase.pk)
         complete = sum(v["complete"] for (p, _c), v in completion.items() if p == phase.pk)
+        recorded = sum(v["recorded"] for (p, _c), v in completion.items() if p == phase.pk)
         by_phase.append(
             {
                 "phase": phase,
@@ -162,6 +208,7 @@ def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
                 "kinds": dict(by_phase_kind[phase.pk]),
                 "members": members,
                 "complete": complete,
+                "recorded": recorded,
             }
         )
     by_category = []

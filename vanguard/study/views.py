@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.campaigns.models import Campaign
-from vanguard.core import jobs, tree
+from vanguard.core import tree
 from vanguard.core.views import apply_service, get_scoped, scoped_view
 from vanguard.members.models import Category as MemberCategory
 from vanguard.members.models import Member
@@ -358,14 +358,8 @@ def rules(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
-            job = jobs.start(
-                kind="study.recompute",
-                params={"campaign": campaign.pk},
-                user=request.user,
-                organisation=campaign.organisation,
-            )
-            messages.success(request, _("Credit rules saved; every member's standing is being recomputed."))
-            return redirect("core:job", pk=job.pk)
+            messages.success(request, _("Credit rules saved; every member's standing follows them at once."))
+            return redirect("study:rules", pk=campaign.pk)
 
     def cell(key: str, stored) -> str:
         if source is not None:

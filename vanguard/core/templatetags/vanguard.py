@@ -1,5 +1,7 @@
 """Template filters shared by every app."""
 
+from decimal import Decimal
+
 from django import template
 from django.apps import apps
 
@@ -14,6 +16,15 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.username
+
+
+@register.filter
+def plain(value):
+    """A decimal as people write it, without trailing zeros: 2.50 → 2.5, 4.00 → 4 (credits, hours)."""
+    if not isinstance(value, Decimal):
+        return value
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @register.filter

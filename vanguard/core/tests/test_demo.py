@@ -106,11 +106,16 @@ def test_seed_demo_builds_a_small_populated_city():
     assert Session.objects.filter(recorded_at=None).count() == 1
     assert StudyRecord.objects.filter(activity="home_visit").exists()
     own = User.objects.get(username="member").member
-    assert Standing.objects.filter(member=own, earned__gt=0).exists()
     from vanguard.campaigns.models import Campaign
+    from vanguard.study import credits
 
-    phases = Campaign.objects.order_by("pk").first().phases.count()
-    assert Standing.objects.count() == Member.objects.count() * phases
+    campaign = Campaign.objects.order_by("pk").first()
+    assert credits.valued(Standing.objects.filter(member=own), campaign).filter(earned__gt=0).exists()
+    # Most members have something recorded in the first phase; some have completed it.
+    first = campaign.phases.order_by("order").first()
+    in_first = credits.valued(Standing.objects.filter(phase=first), campaign)
+    assert in_first.count() > Member.objects.count() / 2
+    assert in_first.filter(complete=True).exists() and in_first.filter(complete=False).exists()
 
 
 def test_seed_demo_refuses_a_non_empty_database_unless_asked(city):
@@ -166,18 +171,18 @@ def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
     assert (training["key_staff"].classes, training["key_staff"].trained) == (3574, 25949)
     assert (training["skills"].classes, training["skills"].laid_off_members) == (21937, 8506)
     assert training["skills"].re_employed == exemplars_demo.RE_EMPLOYED == 4419
-    # Study's volume: every branch with members holds its sessions (PostgreSQL), every member has a standing.
+    # Study's volume: every branch with members holds its sessions and most members earn credits (PostgreSQL).
     from django.db import connection
 
     from vanguard.campaigns.models import Campaign
+    from vanguard.study import credits
     from vanguard.study.demo import CITY_SESSIONS
     from vanguard.study.models import Session, Standing
 
-    phases = Campaign.objects.get().phases.count()
-    assert Standing.objects.count() == members * phases
     if connection.vendor == "postgresql":
         with_members = Member.objects.values("organisation_id").distinct().count()
         assert Session.objects.count() == CITY_SESSIONS * with_members
-        assert Standing.objects.filter(earned__gt=0).exists()
+        campaign = Campaign.objects.get()
+        assert credits.valued(Standing.objects.all(), campaign).filter(earned__gt=0).count() > members / 2
     else:
         assert "PostgreSQL only" in out.getvalue()

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from vanguard.campaigns.tests.factories import make_campaign
-from vanguard.study import services
-from vanguard.study.models import Activity, Basis
+from vanguard.study import credits, services
+from vanguard.study.models import Activity, Basis, Standing
 
 
 @pytest.fixture
@@ -45,3 +45,8 @@ def first_phase(campaign):
 
 def days_ago(n: int) -> datetime.date:
     return datetime.date.today() - datetime.timedelta(days=n)
+
+
+def standing(member, phase) -> Standing:
+    """The member's standing in the phase, valued by the database under the campaign's rules as they are now."""
+    return credits.valued(Standing.objects.filter(member=member, phase=phase), phase.campaign).get()

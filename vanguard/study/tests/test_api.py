@@ -26,7 +26,7 @@ def test_sessions_records_and_standings_are_scoped(client, city, campaign, first
     sessions = client.get(reverse("study-session-list"), {"organisation": city.district_a.pk}).json()
     assert [(row["id"], row["present"], row["absent"]) for row in sessions["results"]] == [(session.pk, 1, 0)]
     standings = client.get(reverse("study-standing-list"), {"member": city.member_a.pk, "phase": first_phase.pk})
-    assert [(row["earned"], row["complete"]) for row in standings.json()["results"]] == [("3.0", False)]
+    assert [(row["earned"], row["complete"]) for row in standings.json()["results"]] == [("3.00", False)]
     records = client.get(reverse("study-record-list"), {"campaign": campaign.pk}).json()
     assert [row["what"] for row in records["results"]] == ["党章"]
     client.force_login(city.secretary_b)

@@ -9,13 +9,9 @@ from django.core.exceptions import ValidationError
 
 from vanguard.meetings.models import MeetingKind
 from vanguard.members.factories import MemberFactory
-from vanguard.study import credits, services
+from vanguard.study import selectors, services
 from vanguard.study.models import Activity, Standing
-from vanguard.study.tests.conftest import days_ago
-
-
-def standing(member, phase) -> Standing:
-    return Standing.objects.get(member=member, phase=phase)
+from vanguard.study.tests.conftest import days_ago, standing
 
 
 def held(city, campaign, *, organisation=None, kind=MeetingKind.STUDY, days=3, given_by=None, hours=2):
@@ -113,14 +109,29 @@ def test_a_category_change_recomputes(city, campaign, first_phase):
     assert (got.earned, got.required, got.category) == (4, 4, "elderly")
 
 
-def test_recompute_all_writes_every_member_and_phase(city, campaign):
-    written = credits.recompute(campaign=campaign)
-    members = 2
-    assert written == members * campaign.phases.count()
-    assert Standing.objects.filter(campaign=campaign).count() == written
-    # Again: the same rows, updated in place.
-    assert credits.recompute(campaign=campaign) == written
-    assert Standing.objects.filter(campaign=campaign).count() == written
+def test_a_standing_exists_while_something_counts(city, campaign, first_phase):
+    assert not Standing.objects.filter(member=city.member_a).exists()
+    services.record_study(
+        member=city.member_a, actor=city.member_user_a, campaign=campaign, studied_on=days_ago(2), hours=2, what="读本"
+    )
+    record = city.member_a.study_records.get()
+    assert list(Standing.objects.filter(member=city.member_a).values_list("phase_id", "done_self_study")) == [
+        (first_phase.pk, 1)
+    ]
+    services.remove_record(record=record, actor=city.member_user_a)
+    assert not Standing.objects.filter(member=city.member_a).exists()
+    # With nothing recorded the member is still counted, as having earned nothing.
+    summary = selectors.rollup(city.branch_a, campaign)
+    assert [(line["members"], line["complete"]) for line in summary.by_phase if line["phase"] == first_phase] == [
+        (1, 0)
+    ]
+
+
+def test_where_nothing_is_required_a_member_with_nothing_recorded_is_complete(city, campaign):
+    second = campaign.phases.order_by("order")[1]
+    summary = selectors.rollup(city.branch_a, campaign)
+    assert [(line["members"], line["complete"]) for line in summary.by_phase if line["phase"] == second] == [(1, 1)]
+    assert [s.complete for s in selectors.standings_of(city.member_a, campaign) if s.phase == second] == [True]
 
 
 def test_members_record_only_their_own_self_study(city, campaign):

@@ -68,6 +68,6 @@ def test_counted_when_the_step_is_recorded(running, city):
     record = services.record_step(unit=unit, step=step, actor=city.secretary_a, evidence_inputs=inputs)
     stored = {e.kind: e.data for e in record.evidence.all()}
     assert stored["study_sessions"] == {"sessions": 1, "attendance_rate": 50.0}
-    assert stored["study_credits"] == {"phase": phase.key, "members": 2, "complete": 1}
+    assert stored["study_credits"] == {"phase": phase.key, "members": 2, "complete": 1, "recorded": 2}
     line = evidence.get("study_credits").describe(record.evidence.get(kind="study_credits"))
     assert "1" in line and "2" in line
