@@ -14,9 +14,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
 from vanguard.campaigns.models import Campaign, ProgressTally, StepRecord, StepTally, Unit
+from vanguard.core import tallies as core_tallies
 from vanguard.core import tree
 
 
@@ -59,50 +60,28 @@ def step_recorded(campaign: Campaign, unit: Unit, step_id: int, *, required: boo
     key = UnitKey.of(unit)
     if required:
         _apply_progress(campaign.pk, Counter(), Counter({(pk, key): change for pk in ancestors}))
-    with transaction.atomic():
-        StepTally.objects.bulk_create(
-            [
-                StepTally(campaign_id=campaign.pk, organisation_id=pk, batch_id=unit.batch_id, step_id=step_id)
-                for pk in ancestors
-            ],
-            ignore_conflicts=True,
-        )
-        StepTally.objects.filter(
-            campaign_id=campaign.pk, organisation_id__in=ancestors, batch_id=unit.batch_id, step_id=step_id
-        ).update(done=F("done") + change)
+    core_tallies.increment(
+        StepTally,
+        ("campaign_id", "organisation_id", "batch_id", "step_id"),
+        {(campaign.pk, pk, unit.batch_id, step_id): {"done": change} for pk in ancestors},
+    )
+
+
+PROGRESS_KEYS = ("campaign_id", "organisation_id", "batch_id", "phase_id", "state", "unit_class", "pilot")
 
 
 def _apply_progress(campaign_id: int, rows: Counter, done: Counter) -> None:
-    keys = {key for key, n in rows.items() if n} | {key for key, n in done.items() if n}
-    if not keys:
-        return
-    with transaction.atomic():
-        # Rows first (a no-op where they exist), then increments, so concurrent writers never lose a count.
-        ProgressTally.objects.bulk_create(
-            [
-                ProgressTally(
-                    campaign_id=campaign_id,
-                    organisation_id=pk,
-                    batch_id=k.batch_id,
-                    phase_id=k.phase_id,
-                    state=k.state,
-                    unit_class=k.unit_class,
-                    pilot=k.pilot,
-                )
-                for pk, k in keys
-            ],
-            ignore_conflicts=True,
-        )
-        for pk, k in sorted(keys, key=lambda item: (item[0], item[1].batch_id, item[1].phase_id, item[1].state)):
-            ProgressTally.objects.filter(
-                campaign_id=campaign_id,
-                organisation_id=pk,
-                batch_id=k.batch_id,
-                phase_id=k.phase_id,
-                state=k.state,
-                unit_class=k.unit_class,
-                pilot=k.pilot,
-            ).update(units=F("units") + rows[(pk, k)], required_done=F("required_done") + done[(pk, k)])
+    core_tallies.increment(
+        ProgressTally,
+        PROGRESS_KEYS,
+        {
+            (campaign_id, pk, k.batch_id, k.phase_id, k.state, k.unit_class, k.pilot): {
+                "units": rows[(pk, k)],
+                "required_done": done[(pk, k)],
+            }
+            for pk, k in {*rows, *done}
+        },
+    )
 
 
 @transaction.atomic

@@ -10,52 +10,34 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Max, Sum
 
+from vanguard.core import tallies as core_tallies
 from vanguard.core import tree
 from vanguard.members.models import Member, MemberTally
 
 Key = tuple[str, str, str]  # (org_path, category, status)
 
 
+KEYS = ("organisation_id", "category", "status")
+
+
 def adjust(deltas: Counter[Key] | dict[Key, int]) -> None:
     """Add each delta to the tallies of the organisation at org_path and of all its ancestors."""
-    totals: Counter[tuple[int, str, str]] = Counter()
-    for (path, category, status), change in deltas.items():
-        if change:
-            for pk in tree.path_pks(path):
-                totals[(pk, category, status)] += change
-    _apply(totals)
-
-
-def _apply(totals: Counter[tuple[int, str, str]]) -> None:
-    totals = Counter({key: n for key, n in totals.items() if n})
-    if not totals:
-        return
-    with transaction.atomic():
-        # Rows first (a no-op where they exist), then increments, so concurrent writers never lose a count.
-        MemberTally.objects.bulk_create(
-            [MemberTally(organisation_id=pk, category=c, status=s, count=0) for pk, c, s in totals],
-            ignore_conflicts=True,
-        )
-        for (pk, category, status), change in totals.items():
-            MemberTally.objects.filter(organisation_id=pk, category=category, status=status).update(
-                count=F("count") + change
-            )
+    core_tallies.increment(
+        MemberTally,
+        KEYS,
+        core_tallies.along_paths(
+            (path, (category, status), {"count": n}) for (path, category, status), n in deltas.items()
+        ),
+    )
 
 
 def shift_subtree(*, moved_pk: int, old_path: str, new_parent_path: str) -> None:
     """A subtree moved: its totals leave the old ancestors and join the new ones."""
-    rows = MemberTally.objects.filter(organisation_id=moved_pk).values_list("category", "status", "count")
-    old_ancestors = tree.ancestor_pks(old_path)
-    new_ancestors = tree.path_pks(new_parent_path)
-    totals: Counter[tuple[int, str, str]] = Counter()
-    for category, status, count in rows:
-        for pk in old_ancestors:
-            totals[(pk, category, status)] -= count
-        for pk in new_ancestors:
-            totals[(pk, category, status)] += count
-    _apply(totals)
+    core_tallies.shift_subtree(
+        MemberTally, KEYS, ["count"], moved_pk=moved_pk, old_path=old_path, new_parent_path=new_parent_path
+    )
 
 
 def on_subtree_moved(sender, *, organisation, old_path: str, new_parent, **kwargs) -> None:

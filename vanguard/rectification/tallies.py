@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
+from vanguard.core import tallies as core_tallies
 from vanguard.core import tree
 from vanguard.rectification.models import ItemTally, RectificationItem, RectificationPlan
 
@@ -46,6 +47,9 @@ def _campaign_id(item: RectificationItem) -> int:
     return RectificationPlan.objects.filter(pk=item.plan_id).values_list("campaign_id", flat=True).get()
 
 
+KEYS = ("organisation_id", "campaign_id", "category", "status", "timing")
+
+
 def _rows(key: ItemKey, change: int) -> Counter[Row]:
     pks = tree.path_pks(key.responsible_path)
     return Counter({(pk, key.campaign_id, key.category, key.status, key.timing): change for pk in pks})
@@ -72,39 +76,14 @@ def item_removed(item: RectificationItem) -> None:
 
 
 def _apply(totals: Counter[Row]) -> None:
-    totals = Counter({row: n for row, n in totals.items() if n})
-    if not totals:
-        return
-    with transaction.atomic():
-        # Rows first (a no-op where they exist), then increments, so concurrent writers never lose a count.
-        ItemTally.objects.bulk_create(
-            [
-                ItemTally(organisation_id=pk, campaign_id=c, category=cat, status=s, timing=t, items=0)
-                for pk, c, cat, s, t in totals
-            ],
-            ignore_conflicts=True,
-        )
-        # A fixed order, so two writers touching the same rows cannot deadlock.
-        for (pk, campaign_id, category, status, timing), change in sorted(totals.items()):
-            ItemTally.objects.filter(
-                organisation_id=pk, campaign_id=campaign_id, category=category, status=status, timing=timing
-            ).update(items=F("items") + change)
+    core_tallies.increment(ItemTally, KEYS, {row: {"items": n} for row, n in totals.items()})
 
 
 def shift_subtree(*, moved_pk: int, old_path: str, new_parent_path: str) -> None:
     """A subtree moved: its totals leave the old ancestors and join the new ones."""
-    rows = ItemTally.objects.filter(organisation_id=moved_pk).values_list(
-        "campaign_id", "category", "status", "timing", "items"
+    core_tallies.shift_subtree(
+        ItemTally, KEYS, ["items"], moved_pk=moved_pk, old_path=old_path, new_parent_path=new_parent_path
     )
-    old_ancestors = tree.ancestor_pks(old_path)
-    new_ancestors = tree.path_pks(new_parent_path)
-    totals: Counter[Row] = Counter()
-    for campaign_id, category, status, timing, items in rows:
-        for pk in old_ancestors:
-            totals[(pk, campaign_id, category, status, timing)] -= items
-        for pk in new_ancestors:
-            totals[(pk, campaign_id, category, status, timing)] += items
-    _apply(totals)
 
 
 def on_subtree_moved(sender, *, organisation, old_path: str, new_parent, **kwargs) -> None:
