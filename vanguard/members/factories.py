@@ -6,6 +6,7 @@ import datetime
 import random
 
 import factory
+from django.core.exceptions import ValidationError
 
 from vanguard.core import dates, people
 from vanguard.members import services
@@ -84,7 +85,18 @@ class MemberFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, organisation, actor=None, **overrides):
         fields = cls._fields(overrides)
         id_number = fields.pop("id_number")
-        return services.create_member(organisation=organisation, fields=fields, id_number=id_number, actor=actor)
+        for attempt in range(20):
+            try:
+                return services.create_member(
+                    organisation=organisation, fields=fields, id_number=id_number, actor=actor
+                )
+            except ValidationError as refused:
+                # A drawn ID number can repeat one already given (members sharing a birth date and gender share
+                # all but the serial): draw another, unless the test chose it.
+                taken = "id_number" in getattr(refused, "error_dict", {})
+                if not taken or "id_number" in overrides or attempt == 19:
+                    raise
+                id_number = people.id_number(_rng, fields["birth_date"], fields["gender"])
 
     @classmethod
     def _build(cls, model_class, *args, organisation, **overrides):

@@ -19,6 +19,9 @@ class StudyConfig(AppConfig):
 
         hooks.register_page_sections(panels.organisation_sections)
         member_hooks.member_changed.connect(standings_sync.on_member_changed, dispatch_uid="study.member_changed")
+        from vanguard.study import tallies
+
+        hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="study.tallies.on_subtree_moved")
 
         from vanguard.core.views import register_home
         from vanguard.study import hooks as study_hooks

@@ -169,15 +169,16 @@ def _members(member_ids: Iterable[int]) -> Iterator[list[tuple[int, str, str]]]:
 def recompute(*, campaign: Campaign, member_ids: Iterable[int]) -> int:
     """Count again what the given members did in the campaign, from their rows, and write their standings: one
     per phase where something is recorded, none where nothing is (a standing that no longer counts anything is
-    deleted). Returns the number of standing rows written."""
+    deleted), and the credit tallies follow. Returns the number of standing rows written."""
     phases = list(campaign.phases.values_list("pk", flat=True))
+    rules = Rules.of(campaign)
     written = 0
     for batch in _members(member_ids):
-        written += _recompute_batch(campaign, phases, batch)
+        written += _recompute_batch(campaign, rules, phases, batch)
     return written
 
 
-def _recompute_batch(campaign: Campaign, phases: list[int], batch: list[tuple[int, str, str]]) -> int:
+def _recompute_batch(campaign: Campaign, rules: Rules, phases: list[int], batch: list[tuple[int, str, str]]) -> int:
     ids = [pk for pk, _path, _category in batch]
     tallies: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
 
@@ -232,14 +233,9 @@ def _recompute_batch(campaign: Campaign, phases: list[int], batch: list[tuple[in
         for phase_id in phases
         if (pk, phase_id) in tallies
     ]
+    before = list(Standing.objects.filter(campaign=campaign, member_id__in=ids))
     kept = {(s.member_id, s.phase_id) for s in standings}
-    stale = [
-        pk
-        for pk, member_id, phase_id in Standing.objects.filter(campaign=campaign, member_id__in=ids).values_list(
-            "pk", "member_id", "phase_id"
-        )
-        if (member_id, phase_id) not in kept
-    ]
+    stale = [s.pk for s in before if (s.member_id, s.phase_id) not in kept]
     if stale:
         Standing.objects.filter(pk__in=stale).delete()
     Standing.objects.bulk_create(
@@ -249,6 +245,9 @@ def _recompute_batch(campaign: Campaign, phases: list[int], batch: list[tuple[in
         unique_fields=["member", "phase"],
         update_fields=["org_path", "category", "attended", "missed", "updated_at", *TALLY],
     )
+    from vanguard.study import tallies  # the figures kept from standings: it reads this module
+
+    tallies.standings_changed(rules, before, standings)
     return len(standings)
 
 

@@ -21,7 +21,7 @@ from vanguard.campaigns.models import Campaign, Unit, UnitClass
 from vanguard.core.demo import DemoContext, Scale
 from vanguard.meetings.models import Attendance, Meeting, MeetingKind
 from vanguard.members.models import Member
-from vanguard.study import credits, services
+from vanguard.study import credits, services, tallies
 from vanguard.study.models import Activity, Basis, CreditRule, Requirement, Session, StudyForm, StudyRecord
 
 REQUIRED_TEXTS = (
@@ -47,6 +47,7 @@ def seed(context: DemoContext, scale: Scale) -> None:
         bulk_rules(campaign)
         context.progress(seed_volume(campaign, sessions=CITY_SESSIONS, start=campaign.starts_on))
         context.progress(f"study: {credits.rebuild_all(campaign=campaign)} standings")
+        context.progress(f"study: {tallies.recount(campaign)} tallies")
         return
     campaign = Campaign.objects.order_by("pk").first()
     office, secretary = context.users.get("office"), context.users.get("branch")
@@ -60,6 +61,7 @@ def seed(context: DemoContext, scale: Scale) -> None:
     rng = random.Random(context.seed)
     _bulk_sessions(campaign, [b for b in context.branches if b.pk != branch.pk], rng, today)
     written = credits.rebuild_all(campaign=campaign)
+    tallies.recount(campaign)  # the bulk rows went past the services that keep the figures
     context.progress(
         f"study: {Session.objects.count()} sessions, {Attendance.objects.filter(meeting__study__isnull=False).count()}"
         f" attendance rows, {StudyRecord.objects.count()} study records, {written} standings"

@@ -6,16 +6,11 @@ import io
 from dataclasses import dataclass
 
 import xlsxwriter
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from vanguard.campaigns.models import Campaign
-from vanguard.core import tree
-from vanguard.meetings.models import Attendance
 from vanguard.orgs.models import Organisation
-from vanguard.study.models import Session
-from vanguard.study.selectors import CREDITED, Rollup, completion_of
+from vanguard.study.selectors import Rollup, completion_of, sessions_of
 
 SHEET = "学习教育"  # named as the paper form is, whatever the language
 
@@ -39,44 +34,25 @@ class ChildRow:
 
 
 def by_child(organisation: Organisation, campaign: Campaign, phase_id: int | None) -> list[ChildRow]:
-    """Each child organisation's sessions, attendance and completion (in `phase_id`, else all phases), grouped
-    by the child's path prefix in the database, so the query count does not depend on the subtree's size."""
+    """Each child organisation's sessions, attendance and completion (in `phase_id`, else all phases), from the
+    kept tallies of the children: the query count does not depend on the subtree's size."""
     children = {
-        child.path: ChildRow(child) for child in Organisation.objects.filter(parent=organisation).order_by("name")
+        child.pk: ChildRow(child) for child in Organisation.objects.filter(parent=organisation).order_by("name")
     }
     if not children:
         return []
-    cut = len(organisation.path) + tree.SEGMENT_WIDTH
-    in_tree = tree.subtree_q("org_path", organisation.path) & ~Q(org_path=organisation.path)
-    for row in (
-        Session.objects.filter(in_tree, campaign=campaign)
-        .annotate(child=Substr("org_path", 1, cut))
-        .values("child")
-        .annotate(n=Count("pk"))
-    ):
-        if row["child"] in children:
-            children[row["child"]].sessions = row["n"]
-    for row in (
-        Attendance.objects.filter(
-            tree.subtree_q("meeting__org_path", organisation.path) & ~Q(meeting__org_path=organisation.path),
-            meeting__study__campaign=campaign,
-        )
-        .annotate(child=Substr("meeting__org_path", 1, cut))
-        .values("child")
-        .annotate(n=Count("pk"), credited=Count("pk", filter=CREDITED))
-    ):
-        if row["child"] in children:
-            children[row["child"]].attendance_rows = row["n"]
-            children[row["child"]].credited_rows = row["credited"]
+    ids = list(children)
+    for (child, phase, _kind), tally in sessions_of(campaign, ids).items():
+        if phase_id is None or phase == phase_id:
+            children[child].sessions += tally.sessions
+            children[child].attendance_rows += tally.attendance_rows
+            children[child].credited_rows += tally.credited_rows
     phases = list(campaign.phases.order_by("order"))
     if phase_id is not None:
         phases = [phase for phase in phases if phase.pk == phase_id]
-    for (child, _phase, _category), cell in completion_of(
-        campaign, in_tree, phases, group=Substr("org_path", 1, cut)
-    ).items():
-        if child in children:
-            children[child].members += cell["members"]
-            children[child].complete += cell["complete"]
+    for (child, _phase, _category), cell in completion_of(campaign, ids, phases).items():
+        children[child].members += cell["members"]
+        children[child].complete += cell["complete"]
     return list(children.values())
 
 

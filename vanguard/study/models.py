@@ -273,3 +273,65 @@ for _activity in Activity:
         f"hours_{_activity.value}",
         models.DecimalField(f"hours: {_activity.value}", max_digits=8, decimal_places=1, default=0, editable=False),
     )
+
+
+class CreditTally(models.Model):
+    """Per organisation, for its whole subtree: the members with something recorded in a phase of a campaign, and
+    how many of them have the phase's credits under the rules, by member category. Kept by every write of a
+    standing and recounted when the rules change (study.tallies), so a city's figures read a few rows."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("campaign")
+    )
+    phase = models.ForeignKey(
+        "campaigns.Phase", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("phase")
+    )
+    category = models.CharField(_("member category"), max_length=16, choices=MemberCategory.choices)
+    recorded = models.IntegerField(_("members with something recorded"), default=0)
+    complete = models.IntegerField(_("members with the phase's credits"), default=0)
+
+    class Meta:
+        verbose_name = _("credit tally")
+        verbose_name_plural = _("credit tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "campaign", "phase", "category"], name="study_credit_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.phase_id} {self.category}: {self.complete}/{self.recorded}"
+
+
+class SessionTally(models.Model):
+    """Per organisation, for its whole subtree: the sessions held there in a phase of a campaign by kind, their
+    attendance rows and those credited (present, or made up later). Kept by every schedule and attendance write."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("campaign")
+    )
+    phase = models.ForeignKey(
+        "campaigns.Phase", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("phase")
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    sessions = models.IntegerField(_("sessions"), default=0)
+    attendance_rows = models.IntegerField(_("attendance rows"), default=0)
+    credited_rows = models.IntegerField(_("attendance credited"), default=0)
+
+    class Meta:
+        verbose_name = _("session tally")
+        verbose_name_plural = _("session tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "campaign", "phase", "kind"], name="study_session_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.phase_id} {self.kind}: {self.sessions}"

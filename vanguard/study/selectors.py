@@ -7,17 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Expression, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from vanguard.accounts.scoping import Action, restrict
 from vanguard.campaigns.models import Campaign, CampaignStatus, Phase
 from vanguard.core import tree
 from vanguard.meetings.models import Attendance, MeetingKind
 from vanguard.members.models import Category as MemberCategory
-from vanguard.members.models import Member
+from vanguard.members.models import Member, MemberTally
 from vanguard.orgs.models import Organisation
-from vanguard.study.credits import EMPTY_TALLY, Rules, valued
-from vanguard.study.models import Material, Session, Standing, StudyRecord
+from vanguard.study.credits import EMPTY_TALLY, Rules
+from vanguard.study.models import CreditTally, Material, Session, SessionTally, Standing, StudyRecord
 
 CREDITED = Q(present=True) | Q(made_up_on__isnull=False)
 
@@ -134,35 +134,39 @@ def behind(organisation: Organisation, campaign: Campaign, phase: Phase) -> list
 
 
 def completion_of(
-    campaign: Campaign, where: Q, phases: list[Phase], group: Expression | None = None
-) -> dict[tuple[object, int, str], dict[str, int]]:
-    """Per (group, phase, member category): the members of `where` (`org_path` conditions, grouped by `group`
-    of their path, e.g. the child organisation), how many have something recorded in the phase, and how many have
-    its credits — valued by the
-    database under the campaign's rules. A member with no standing in a phase has earned nothing: complete only
-    where nothing is required of their category."""
+    campaign: Campaign, organisation_ids: list[int], phases: list[Phase]
+) -> dict[tuple[int, int, str], dict[str, int]]:
+    """Per (organisation, phase, member category), for each organisation's whole subtree: its members (the kept
+    member tallies), how many have something recorded in the phase and how many have its credits (the kept credit
+    tallies). A member with nothing recorded in a phase has earned nothing: complete only where nothing is required
+    of their category."""
     rules = Rules.of(campaign)
-    members = Member.objects.filter(where)
-    standings = valued(Standing.objects.filter(where, campaign=campaign, phase__in=phases), campaign)
-    keys = ["category"]
-    if group is not None:
-        members, standings = members.annotate(group=group), standings.annotate(group=group)
-        keys.append("group")
     counted = {
-        (row.get("group"), row["phase_id"], row["category"]): (row["n"], row["done"])
-        for row in standings.values(*keys, "phase_id").annotate(
-            n=Count("pk"), done=Count("pk", filter=Q(complete=True))
-        )
+        (t.organisation_id, t.phase_id, t.category): (t.recorded, t.complete)
+        for t in CreditTally.objects.filter(campaign=campaign, organisation_id__in=organisation_ids, phase__in=phases)
     }
     cells = {}
-    for row in members.values(*keys).annotate(n=Count("pk")):
+    for row in (
+        MemberTally.objects.filter(organisation_id__in=organisation_ids)
+        .values("organisation_id", "category")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
         for phase in phases:
-            key = (row.get("group"), phase.pk, row["category"])
-            with_standing, complete = counted.get(key, (0, 0))
+            key = (row["organisation_id"], phase.pk, row["category"])
+            recorded, complete = counted.get(key, (0, 0))
             if rules.requirement(phase.pk, row["category"]) <= 0:
-                complete += row["n"] - with_standing
-            cells[key] = {"members": row["n"], "complete": complete, "recorded": with_standing}
+                complete += row["n"] - recorded
+            cells[key] = {"members": row["n"], "complete": complete, "recorded": recorded}
     return cells
+
+
+def sessions_of(campaign: Campaign, organisation_ids: list[int]) -> dict[tuple[int, int, str], SessionTally]:
+    """Per (organisation, phase, kind): the sessions held in each organisation's subtree and their attendance."""
+    return {
+        (t.organisation_id, t.phase_id, t.kind): t
+        for t in SessionTally.objects.filter(campaign=campaign, organisation_id__in=organisation_ids)
+    }
 
 
 @dataclass
@@ -182,33 +186,28 @@ class Rollup:
 
 def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
     """A subtree's study figures in a campaign: sessions by phase and kind, attendance rate, credits completion
-    by member category and phase, how many leading cadres gave a 党课 of all the leading cadres."""
-    in_tree = tree.subtree_q("org_path", organisation.path)
-    sessions = Session.objects.filter(in_tree, campaign=campaign)
+    by member category and phase, how many leading cadres gave a 党课 of all the leading cadres. Read from the
+    kept tallies, so the city's figures cost what a branch's do."""
+    held = sessions_of(campaign, [organisation.pk])
     by_phase_kind: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in sessions.values("phase_id", "meeting__kind").annotate(n=Count("pk")):
-        by_phase_kind[row["phase_id"]][row["meeting__kind"]] += row["n"]
-    attendance = Attendance.objects.filter(
-        tree.subtree_q("meeting__org_path", organisation.path), meeting__study__campaign=campaign
-    ).aggregate(rows=Count("pk"), credited=Count("pk", filter=CREDITED))
+    for (_org, phase_id, kind), tally in held.items():
+        by_phase_kind[phase_id][kind] += tally.sessions
     phases = list(campaign.phases.order_by("order"))
     completion = {
         (phase_id, category): cell
-        for (_group, phase_id, category), cell in completion_of(campaign, in_tree, phases).items()
+        for (_org, phase_id, category), cell in completion_of(campaign, [organisation.pk], phases).items()
     }
     by_phase = []
     for phase in phases:
-        members = sum(v["members"] for (p, _c), v in completion.items() if p == phase.pk)
-        complete = sum(v["complete"] for (p, _c), v in completion.items() if p == phase.pk)
-        recorded = sum(v["recorded"] for (p, _c), v in completion.items() if p == phase.pk)
+        cells = [v for (p, _c), v in completion.items() if p == phase.pk]
         by_phase.append(
             {
                 "phase": phase,
                 "sessions": sum(by_phase_kind[phase.pk].values()),
                 "kinds": dict(by_phase_kind[phase.pk]),
-                "members": members,
-                "complete": complete,
-                "recorded": recorded,
+                "members": sum(cell["members"] for cell in cells),
+                "complete": sum(cell["complete"] for cell in cells),
+                "recorded": sum(cell["recorded"] for cell in cells),
             }
         )
     by_category = []
@@ -217,17 +216,27 @@ def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
         if any(cell["members"] for cell in cells):
             by_category.append({"category": value, "label": label, "cells": cells})
     lecturers = (
-        sessions.filter(meeting__kind=MeetingKind.PARTY_LECTURE, given_by__category=MemberCategory.LEADER)
+        Session.objects.filter(
+            tree.subtree_q("org_path", organisation.path),
+            campaign=campaign,
+            meeting__kind=MeetingKind.PARTY_LECTURE,
+            given_by__category=MemberCategory.LEADER,
+        )
         .exclude(recorded_at=None)
         .values("given_by_id")
         .distinct()
         .count()
     )
-    leaders = Member.objects.filter(in_tree, category=MemberCategory.LEADER).count()
+    leaders = (
+        MemberTally.objects.filter(organisation=organisation, category=MemberCategory.LEADER).aggregate(n=Sum("count"))[
+            "n"
+        ]
+        or 0
+    )
     return Rollup(
-        sessions=sessions.count(),
-        attendance_rows=attendance["rows"],
-        credited_rows=attendance["credited"],
+        sessions=sum(tally.sessions for tally in held.values()),
+        attendance_rows=sum(tally.attendance_rows for tally in held.values()),
+        credited_rows=sum(tally.credited_rows for tally in held.values()),
         by_phase=by_phase,
         by_category=by_category,
         lecturers=lecturers,

@@ -17,14 +17,15 @@ from django.utils.translation import gettext as _
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
 from vanguard.campaigns.models import Campaign, Phase, Unit
-from vanguard.core import audit, tree
+from vanguard.core import audit, jobs, tree
+from vanguard.core.models import Job
 from vanguard.meetings import services as meetings
 from vanguard.meetings.models import Attendance
 from vanguard.meetings.uploads import check_upload
 from vanguard.members.models import Category as MemberCategory
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
-from vanguard.study import credits, events
+from vanguard.study import credits, events, tallies
 from vanguard.study.models import (
     RECORD_ACTIVITIES,
     SESSION_KINDS,
@@ -180,6 +181,7 @@ def schedule_session(
     session = Session.objects.create(
         meeting=meeting, campaign=campaign, phase=phase, org_path=organisation.path, given_by=given_by, hours=hours
     )
+    tallies.session_changed(session, sessions=1)
     audit.record(
         event=events.SESSION_SCHEDULED,
         **acting_as(actor, organisation.path),
@@ -225,6 +227,7 @@ def record_attendance(
             code="not_held",
         )
     before = set(Attendance.objects.filter(meeting=meeting).values_list("member_id", flat=True))
+    rows_before, credited_before = tallies.session_counts(session)
     made_up = dict(
         Attendance.objects.filter(meeting=meeting, made_up_on__isnull=False).values_list("member_id", "made_up_on")
     )
@@ -234,6 +237,8 @@ def record_attendance(
         Attendance.objects.filter(meeting=meeting, member_id=member_id, present=False).update(made_up_on=on)
     session.recorded_at = timezone.now()
     session.save(update_fields=["recorded_at"])
+    rows_after, credited_after = tallies.session_counts(session)
+    tallies.session_changed(session, rows=rows_after - rows_before, credited=credited_after - credited_before)
     after = {member.pk for member, _present, _reason in rows}
     present = sum(1 for _member, is_present, _reason in rows if is_present)
     audit.record(
@@ -263,8 +268,10 @@ def make_up(*, session: Session, member: Member, actor, on: datetime.date, today
         raise ValidationError(
             {"on": _("The make-up is on or after the session and not in the future.")}, code="bad_date"
         )
+    was_made_up = row.made_up_on is not None
     row.made_up_on = on
     row.save(update_fields=["made_up_on"])
+    tallies.session_changed(session, credited=0 if was_made_up else 1)
     audit.record(
         event=events.MADE_UP,
         **acting_as(actor, meeting.org_path),
@@ -385,8 +392,9 @@ def set_rules(
     actor,
     rules: Sequence[dict[str, Any]],
     requirements: Sequence[dict[str, Any]],
-) -> None:
-    """Replace the campaign's credit rules and requirements (the office); every standing is recomputed after.
+) -> Job:
+    """Replace the campaign's credit rules and requirements (the office). Each member's standing follows them at
+    once (it is valued when read); the campaign's figures are recounted by the background job returned.
 
     rules: [{"activity", "category" ("" for all), "credits", "basis"}]; requirements: [{"phase", "category",
     "credits"}]. One bad line refuses the lot, naming it.
@@ -446,6 +454,9 @@ def set_rules(
             "rules": [[r.activity, r.category, str(r.credits), r.basis] for r in rows],
             "requirements": [[phases[q.phase_id].key, q.category, str(q.credits)] for q in needed],
         },
+    )
+    return jobs.start(
+        kind="study.recount", params={"campaign": campaign.pk}, user=actor, organisation=campaign.organisation
     )
 
 

@@ -354,12 +354,15 @@ def rules(request: HttpRequest, pk: int) -> HttpResponse:
                 if value:
                     need_rows.append({"phase": phase.pk, "category": category, "credits": value})
         try:
-            services.set_rules(campaign=campaign, actor=request.user, rules=rule_rows, requirements=need_rows)
+            job = services.set_rules(campaign=campaign, actor=request.user, rules=rule_rows, requirements=need_rows)
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
-            messages.success(request, _("Credit rules saved; every member's standing follows them at once."))
-            return redirect("study:rules", pk=campaign.pk)
+            messages.success(
+                request,
+                _("Credit rules saved: each member's standing follows them at once; the figures are being recounted."),
+            )
+            return redirect("core:job", pk=job.pk)
 
     def cell(key: str, stored) -> str:
         if source is not None:

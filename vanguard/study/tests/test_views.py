@@ -251,28 +251,45 @@ def test_others_cannot_record_for_a_member(client, city, campaign, user):
     assert response.status_code in (200, 404) and not StudyRecord.objects.exists()
 
 
-def test_saving_the_rules_holds_at_once_and_writes_no_standing(client, city, campaign, first_phase):
+def test_saving_the_rules_holds_at_once_and_the_figures_are_recounted_in_a_job(
+    client, city, campaign, first_phase, settings, django_capture_on_commit_callbacks
+):
+    from vanguard.core.models import Job
+    from vanguard.study.selectors import rollup
+
+    settings.VANGUARD_TASKS = "immediate"
     services.record_study(
         member=city.member_a, actor=city.member_user_a, campaign=campaign, studied_on=days_ago(1), hours=2, what="党章"
     )
     assert standing(city.member_a, first_phase).earned == 2
+
+    def completed() -> int:
+        return next(
+            line["complete"] for line in rollup(city.branch_a, campaign).by_phase if line["phase"] == first_phase
+        )
+
+    assert completed() == 0
     written = Standing.objects.get(member=city.member_a, phase=first_phase).updated_at
     client.force_login(city.office)
-    response = client.post(
-        reverse("study:rules", args=[campaign.pk]),
-        {
-            f"rule_{Activity.SELF_STUDY}_all": "3",
-            f"basis_{Activity.SELF_STUDY}": "hour",
-            f"need_{first_phase.pk}_all": "5",
-        },
-    )
-    assert response["Location"] == reverse("study:rules", args=[campaign.pk])
-    got = standing(city.member_a, first_phase)
-    assert (got.earned, got.required, got.complete) == (6, 5, True)
-    assert Standing.objects.get(member=city.member_a, phase=first_phase).updated_at == written
-    assert not Standing.objects.filter(member=city.member_b).exists()
-    # The branch's list and the member's page read the same rules.
-    assert city.member_a.pk not in {row.member.pk for row in behind(city.branch_a, campaign, first_phase)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("study:rules", args=[campaign.pk]),
+            {
+                f"rule_{Activity.SELF_STUDY}_all": "3",
+                f"basis_{Activity.SELF_STUDY}": "hour",
+                f"need_{first_phase.pk}_all": "5",
+            },
+        )
+        # The member's standing follows at once, before any job: it is valued when read, and nothing was written.
+        got = standing(city.member_a, first_phase)
+        assert (got.earned, got.required, got.complete) == (6, 5, True)
+        assert Standing.objects.get(member=city.member_a, phase=first_phase).updated_at == written
+        assert city.member_a.pk not in {row.member.pk for row in behind(city.branch_a, campaign, first_phase)}
+    job = Job.objects.filter(kind="study.recount").latest("pk")
+    assert response["Location"] == reverse("core:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert completed() == 1
     client.force_login(city.member_user_a)
     body = client.get(reverse("study:me")).content.decode()
     assert f'data-phase="{first_phase.key}" data-earned="6" data-required="5"' in body
