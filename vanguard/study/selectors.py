@@ -212,7 +212,10 @@ def rollup(organisation: Organisation, campaign: Campaign) -> Rollup:
         )
     by_category = []
     for value, label in MemberCategory.choices:
-        cells = [completion.get((phase.pk, value), {"members": 0, "complete": 0}) for phase in phases]
+        cells = [
+            {"phase": phase, **completion.get((phase.pk, value), {"members": 0, "complete": 0, "recorded": 0})}
+            for phase in phases
+        ]
         if any(cell["members"] for cell in cells):
             by_category.append({"category": value, "label": label, "cells": cells})
     lecturers = (
