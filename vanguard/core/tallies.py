@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import models, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
+from django.db.models import F, Max
 
 from vanguard.core import tree
 
@@ -67,3 +67,45 @@ def shift_subtree(
             for name in counters:
                 changes[(pk, *key)][name] += sign * row[name]
     increment(model, keys, changes)
+
+
+def write_from_leaves(
+    model: type[models.Model],
+    leaves: tuple[str, Sequence],
+    *,
+    keys: Sequence[str],
+    counters: Mapping[str, str],
+    fixed: Mapping[str, object],
+) -> int:
+    """Write the subtree totals of every organisation from `leaves` (SQL and its parameters) — rows of `org_path`,
+    the `keys` columns and the counted columns (`counters`: the model's column → the leaf's), grouped where things
+    happened — one grouped INSERT per tree level; `fixed` gives key columns one value for all (the campaign).
+    Returns the rows written. The leaves are read once, into a temporary table: they may be costly (a million
+    standings valued under a campaign's rules)."""
+    from vanguard.orgs.models import Organisation
+
+    q = connection.ops.quote_name
+    table, org, leaf = q(model._meta.db_table), q(Organisation._meta.db_table), q("vanguard_tally_leaves")
+    columns = ["organisation_id", *fixed, *keys, *counters]
+    chosen = [
+        "o.id",
+        *("%s" for _ in fixed),
+        *(f"l.{q(k)}" for k in keys),
+        *(f"SUM(l.{q(c)})" for c in counters.values()),
+    ]
+    sql, params = leaves
+    deepest = Organisation.objects.aggregate(d=Max("depth"))["d"] or 0
+    written = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {leaf}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {leaf} AS {sql}", params)
+        for depth in range(deepest + 1):
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) SELECT {', '.join(chosen)} FROM {leaf} l "
+                f"JOIN {org} o ON o.path = SUBSTR(l.{q('org_path')}, 1, %s) WHERE o.depth = %s "
+                f"GROUP BY o.id{''.join(f', l.{q(k)}' for k in keys)}",
+                [*fixed.values(), tree.SEGMENT_WIDTH * (depth + 1), depth],
+            )
+            written += max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {leaf}")
+    return written

@@ -77,21 +77,19 @@ def recount_credits(campaign: Campaign) -> int:
     """The campaign's credit tallies counted again from its standings valued under its rules; returns the rows."""
     _hold(campaign.pk, exclusive=True)
     CreditTally.objects.filter(campaign=campaign).delete()
-    grouped = (
+    leaves = (
         valued(Standing.objects.filter(campaign=campaign), campaign)
         .values("org_path", "phase_id", "category")
-        .annotate(recorded=Count("pk"), done=Count("pk", filter=Q(complete=True)))
+        .annotate(recorded_here=Count("pk"), complete_here=Count("pk", filter=Q(complete=True)))
         .order_by()
     )
-    totals = tallies.along_paths(
-        (
-            row["org_path"],
-            (campaign.pk, row["phase_id"], row["category"]),
-            {"recorded": row["recorded"], "complete": row["done"]},
-        )
-        for row in grouped.iterator(chunk_size=20_000)
+    return tallies.write_from_leaves(
+        CreditTally,
+        leaves.query.sql_with_params(),
+        keys=["phase_id", "category"],
+        counters={"recorded": "recorded_here", "complete": "complete_here"},
+        fixed={"campaign_id": campaign.pk},
     )
-    return _write(CreditTally, CREDIT_KEYS, totals)
 
 
 @transaction.atomic
