@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Round
 
 from vanguard.campaigns.models import Campaign
+from vanguard.core import tallies as core_tallies
 from vanguard.meetings.models import Attendance
 from vanguard.members.models import Member
 from vanguard.study.models import Activity, Basis, CreditRule, Requirement, Session, Standing, StudyRecord
@@ -180,10 +181,10 @@ def recompute(*, campaign: Campaign, member_ids: Iterable[int]) -> int:
 
 def _recompute_batch(campaign: Campaign, rules: Rules, phases: list[int], batch: list[tuple[int, str, str]]) -> int:
     ids = [pk for pk, _path, _category in batch]
-    tallies: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
+    counted: dict[tuple[int, int], dict[str, object]] = defaultdict(dict)
 
     def tally(key: tuple[int, int], activity: str, n: int, hours: Decimal | None) -> None:
-        kept = tallies[key]
+        kept = counted[key]
         kept[f"done_{activity}"] = kept.get(f"done_{activity}", 0) + n
         kept[f"hours_{activity}"] = kept.get(f"hours_{activity}", ZERO) + (hours or ZERO)
 
@@ -227,11 +228,11 @@ def _recompute_batch(campaign: Campaign, rules: Rules, phases: list[int], batch:
             category=category,
             attended=attended.get((pk, phase_id), 0),
             missed=missed.get((pk, phase_id), 0),
-            **{**EMPTY_TALLY, **tallies[(pk, phase_id)]},
+            **{**EMPTY_TALLY, **counted[(pk, phase_id)]},
         )
         for pk, path, category in batch
         for phase_id in phases
-        if (pk, phase_id) in tallies
+        if (pk, phase_id) in counted
     ]
     before = list(Standing.objects.filter(campaign=campaign, member_id__in=ids))
     kept = {(s.member_id, s.phase_id) for s in standings}
@@ -267,14 +268,6 @@ class _Sql:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f"%({name})s"
-
-
-def _tuned(cursor, connection) -> None:
-    if connection.vendor == "postgresql":
-        # Millions of groups: sort and hash in memory rather than in a server's default 4 MB (this transaction
-        # only); compiling the plan with JIT costs more than it saves here.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL jit = off")
 
 
 _CREDITED = "(a.present OR a.made_up_on IS NOT NULL)"
@@ -332,7 +325,7 @@ FROM tallied t
 JOIN members_member m ON m.id = t.member_id
 """
     with transaction.atomic(), connection.cursor() as cursor:
-        _tuned(cursor, connection)
+        core_tallies.tuned_for_millions(cursor)
         # Deleted and written again rather than upserted: the rows that no longer count anything go with the rest,
         # and on an empty table (the demo) the delete costs nothing.
         cursor.execute("DELETE FROM study_standing WHERE campaign_id = %(campaign)s", sql.params)
