@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from vanguard.accounts.selectors import acting_as
 from vanguard.core import audit, tree
-from vanguard.meetings import events
+from vanguard.meetings import events, hooks
 from vanguard.meetings.models import Attendance, Meeting, MeetingFile, MeetingKind
 from vanguard.meetings.uploads import check_upload
 from vanguard.members.models import Member
@@ -119,6 +119,10 @@ def update_meeting(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if "kind" in fields and fields["kind"] != meeting.kind:
+        locked = hooks.kind_lock(meeting)
+        if locked:
+            raise ValidationError({"kind": locked}, code="kind_locked")
     before = {name: getattr(meeting, name) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
         setattr(meeting, name, value.strip() if name == "title" else value)

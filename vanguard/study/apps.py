@@ -19,7 +19,10 @@ class StudyConfig(AppConfig):
 
         hooks.register_page_sections(panels.organisation_sections)
         member_hooks.member_changed.connect(standings_sync.on_member_changed, dispatch_uid="study.member_changed")
-        from vanguard.study import tallies
+        from vanguard.meetings import hooks as meeting_hooks
+        from vanguard.study import services, tallies
+
+        meeting_hooks.register_kind_lock(services.meeting_kind_lock)
 
         hooks.subtree_moved.connect(tallies.on_subtree_moved, dispatch_uid="study.tallies.on_subtree_moved")
 

@@ -192,6 +192,13 @@ def schedule_session(
     return session
 
 
+def meeting_kind_lock(meeting) -> str:
+    """meetings.hooks kind lock: a study session's kind decides what its attendance earns, so it stays."""
+    if Session.objects.filter(pk=meeting.pk).exists():
+        return _("This meeting is a study session: its kind decides the credits its attendance earns, so it stays.")
+    return ""
+
+
 def _hours(value: Any, *, field: str, low: Decimal = Decimal("0.5"), high: Decimal = Decimal(24)) -> Decimal:
     try:
         hours = Decimal(str(value))

@@ -74,9 +74,9 @@ def session_changed(session: Session, *, sessions: int = 0, rows: int = 0, credi
 
 @transaction.atomic
 def recount_credits(campaign: Campaign) -> int:
-    """The campaign's credit tallies counted again from its standings valued under its rules; returns the rows."""
+    """The campaign's credit tallies counted again from its standings valued under its rules; returns the rows
+    whose counts changed."""
     _hold(campaign.pk, exclusive=True)
-    CreditTally.objects.filter(campaign=campaign).delete()
     leaves = (
         valued(Standing.objects.filter(campaign=campaign), campaign)
         .values("org_path", "phase_id", "category")

@@ -76,3 +76,20 @@ def test_a_hosted_member_attending_both_sides_is_one_member_with_both_sessions(c
     assert Standing.objects.filter(member=mobile, phase=first_phase).count() == 1
     # The home branch sees the absence with its reason, and the inflow branch's attendance is the inflow's.
     assert rollup(city.branch_b, campaign).attendance_rows == 1
+
+
+def test_a_sessions_kind_cannot_change_through_the_meetings_pages(city, campaign, first_phase):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from vanguard.meetings import services as meetings
+
+    held = session_at(city, campaign, city.branch_a, city.branch_secretary_a, 2)
+    services.record_attendance(session=held, actor=city.branch_secretary_a, rows=[(city.member_a, True, "")])
+    with pytest.raises(ValidationError) as refused:
+        meetings.update_meeting(meeting=held.meeting, actor=city.branch_secretary_a, fields={"kind": "party_lecture"})
+    assert refused.value.error_dict["kind"][0].code == "kind_locked"
+    assert standing(city.member_a, first_phase).done_study == 1
+    meetings.update_meeting(meeting=held.meeting, actor=city.branch_secretary_a, fields={"title": "学习党章（修订）"})
+    held.meeting.refresh_from_db()
+    assert (held.meeting.kind, held.meeting.title) == ("study", "学习党章（修订）")
