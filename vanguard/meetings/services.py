@@ -122,7 +122,7 @@ def update_meeting(
     if "kind" in fields and fields["kind"] != meeting.kind:
         locked = hooks.kind_lock(meeting)
         if locked:
-            raise ValidationError({"kind": locked}, code="kind_locked")
+            raise ValidationError({"kind": ValidationError(locked, code="kind_locked")})
     before = {name: getattr(meeting, name) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
         setattr(meeting, name, value.strip() if name == "title" else value)
