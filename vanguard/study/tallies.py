@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from vanguard.campaigns.models import Campaign
 from vanguard.core import tallies
 from vanguard.meetings.models import Attendance
+from vanguard.orgs import tallies as org_tallies
 from vanguard.study.credits import Rules, valued
 from vanguard.study.models import CreditTally, Session, SessionTally, Standing
 
@@ -83,7 +84,7 @@ def recount_credits(campaign: Campaign) -> int:
         .annotate(recorded_here=Count("pk"), complete_here=Count("pk", filter=Q(complete=True)))
         .order_by()
     )
-    return tallies.write_from_leaves(
+    return org_tallies.write_from_leaves(
         CreditTally,
         leaves.query.sql_with_params(),
         keys=["phase_id", "category"],
