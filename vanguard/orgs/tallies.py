@@ -38,10 +38,18 @@ def write_from_leaves(
     matches = " AND ".join(f"t.{q(c)} = f.{q(c)}" for c in key_columns)
     differs = " OR ".join(f"t.{q(c)} <> f.{q(c)}" for c in counters)
     with connection.cursor() as cursor:
+
+        def analyse(name: str) -> None:
+            # A new temporary table has no statistics: the planner takes it for a few rows and joins it row by
+            # row (minutes for a few thousand tallies) unless told.
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {name}")
+
         core_tallies.tuned_for_millions(cursor)
         for name in (leaf, fresh):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TEMPORARY TABLE {leaf} AS {sql}", params)
+        analyse(leaf)
         cursor.execute(
             f"CREATE TEMPORARY TABLE {fresh} AS SELECT {', '.join(q(c) for c in columns)} FROM {table} WHERE 1 = 0"
         )
@@ -54,6 +62,7 @@ def write_from_leaves(
                 f"GROUP BY o.id{''.join(f', l.{q(k)}' for k in keys)}",
                 [*fixed.values(), tree.SEGMENT_WIDTH * (depth + 1), depth],
             )
+        analyse(fresh)
         written = 0
         cursor.execute(
             f"UPDATE {table} AS t SET {', '.join(f'{q(c)} = f.{q(c)}' for c in counters)} FROM {fresh} AS f "
