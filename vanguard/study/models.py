@@ -275,10 +275,8 @@ for _activity in Activity:
     )
 
 
-class CreditTally(models.Model):
-    """Per organisation, for its whole subtree: the members with something recorded in a phase of a campaign, and
-    how many of them have the phase's credits under the rules, by member category. Kept by every write of a
-    standing and recounted when the rules change (study.tallies), so a city's figures read a few rows."""
+class _PhaseTally(models.Model):
+    """An organisation's subtree totals in one phase of a campaign (study.tallies keeps them)."""
 
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
@@ -289,6 +287,16 @@ class CreditTally(models.Model):
     phase = models.ForeignKey(
         "campaigns.Phase", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("phase")
     )
+
+    class Meta:
+        abstract = True
+
+
+class CreditTally(_PhaseTally):
+    """Per organisation, for its whole subtree: the members with something recorded in a phase of a campaign, and
+    how many of them have the phase's credits under the rules, by member category. Kept by every write of a
+    standing and recounted when the rules change (study.tallies), so a city's figures read a few rows."""
+
     category = models.CharField(_("member category"), max_length=16, choices=MemberCategory.choices)
     recorded = models.IntegerField(_("members with something recorded"), default=0)
     complete = models.IntegerField(_("members with the phase's credits"), default=0)
@@ -306,19 +314,10 @@ class CreditTally(models.Model):
         return f"{self.organisation_id} {self.phase_id} {self.category}: {self.complete}/{self.recorded}"
 
 
-class SessionTally(models.Model):
+class SessionTally(_PhaseTally):
     """Per organisation, for its whole subtree: the sessions held there in a phase of a campaign by kind, their
     attendance rows and those credited (present, or made up later). Kept by every schedule and attendance write."""
 
-    organisation = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
-    )
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("campaign")
-    )
-    phase = models.ForeignKey(
-        "campaigns.Phase", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("phase")
-    )
     kind = models.CharField(_("kind"), max_length=32)
     sessions = models.IntegerField(_("sessions"), default=0)
     attendance_rows = models.IntegerField(_("attendance rows"), default=0)
