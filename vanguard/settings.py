@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "vanguard.exemplars",
     "vanguard.commitments",
     "vanguard.study",
+    "vanguard.mobility",
 ]
 
 MIDDLEWARE = [

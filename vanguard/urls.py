@@ -14,6 +14,7 @@ from vanguard.commitments.api import CommitmentViewSet
 from vanguard.core import views as core_views
 from vanguard.exemplars.api import ExemplarViewSet, LectureGroupViewSet, TalkViewSet, TrainingClassViewSet
 from vanguard.members.api.views import MemberViewSet
+from vanguard.mobility.api import CardViewSet, LostContactViewSet, MobileRecordViewSet, ServicePointViewSet
 from vanguard.opinions.api.views import OpinionViewSet, ProblemViewSet
 from vanguard.orgs.api.views import OrganisationViewSet
 from vanguard.rectification.api.cases import CaseViewSet
@@ -44,6 +45,10 @@ router.register("typical-examples", ExemplarViewSet, basename="typical-example")
 router.register("lecture-groups", LectureGroupViewSet, basename="lecture-group")
 router.register("lecture-talks", TalkViewSet, basename="lecture-talk")
 router.register("training-classes", TrainingClassViewSet, basename="training-class")
+router.register("mobile-service-bodies", ServicePointViewSet, basename="mobile-service-body")
+router.register("mobile-records", MobileRecordViewSet, basename="mobile-record")
+router.register("mobile-cards", CardViewSet, basename="mobile-card")
+router.register("lost-contact-cases", LostContactViewSet, basename="lost-contact-case")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -78,6 +83,7 @@ urlpatterns = [
     # Commitments published to the public: /c/<code>/ (public, no login).
     path("c/", include("vanguard.commitments.public_urls")),
     path("commitments/", include("vanguard.commitments.urls")),
+    path("mobility/", include("vanguard.mobility.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -37,6 +37,17 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
 
 
+def period_heading(unit: str, start, end) -> str:
+    """ "<unit> · <from> – <to>" (an open end shown as …), or "all dates" when the period is open at both ends."""
+    if start is None and end is None:
+        period = _("all dates")
+    else:
+        first = formats.date_format(start) if start else "…"
+        last = formats.date_format(end) if end else "…"
+        period = f"{first} – {last}"
+    return _("%(unit)s · %(period)s") % {"unit": unit, "period": period}
+
+
 def workbook(sections: list[Section], heading: str) -> bytes:
     """One A4 landscape sheet per section, its title and heading repeated on every printed page."""
     output = io.BytesIO()

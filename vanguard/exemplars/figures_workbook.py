@@ -6,7 +6,6 @@ are (先进典型, 宣讲活动, 培训) whatever the language.
 
 from __future__ import annotations
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from vanguard.core import blocks_workbook
@@ -102,13 +101,7 @@ def sections(f: Figures) -> list[Section]:
 
 
 def heading(f: Figures) -> str:
-    if f.start is None and f.end is None:
-        period = _("all dates")
-    else:
-        first = formats.date_format(f.start) if f.start else "…"
-        last = formats.date_format(f.end) if f.end else "…"
-        period = f"{first} – {last}"
-    return _("%(unit)s · %(period)s") % {"unit": f.organisation.name, "period": period}
+    return blocks_workbook.period_heading(f.organisation.name, f.start, f.end)
 
 
 def chart_data(f: Figures) -> dict:

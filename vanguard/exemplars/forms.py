@@ -12,13 +12,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput, PeriodForm  # noqa: F401 (the figures page uses PeriodForm)
 from vanguard.exemplars.models import AudienceKind, Channel, ClassKind, ExampleKind, GroupRole, Outcome
 
 CHOICES_SHOWN = 300
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _choices(rows, label=lambda row: row.name) -> list[tuple[str, str]]:
@@ -130,15 +127,3 @@ class ProgressForm(forms.Form):
             self.fields["outcome"].choices = [("", "—"), *Outcome.choices]
         else:
             del self.fields["outcome"], self.fields["outcome_on"]
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput, required=False)
-    end = forms.DateField(label=_("To"), widget=DateInput, required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The period ends before it starts."))
-        return cleaned

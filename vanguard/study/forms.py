@@ -8,12 +8,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput
 from vanguard.study.models import RECORD_ACTIVITIES, SESSION_KINDS, Activity, StudyForm
 from vanguard.study.services import SELF_RECORDED
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class SessionForm(forms.Form):

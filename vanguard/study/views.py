@@ -23,6 +23,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -129,6 +130,11 @@ def _record(request: HttpRequest, member: Member, *, own: bool) -> HttpResponse:
             messages.success(request, _("Study recorded: %(hours)s hours.") % {"hours": record.hours})
             if own:
                 return redirect(f"{reverse('study:me')}?campaign={campaign.pk}")
+            # The inflow organisation records from its mobile-member page and goes back there: it cannot see
+            # the member's home branch.
+            back = request.GET.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect(f"{reverse('study:organisation', args=[member.organisation_id])}?campaign={campaign.pk}")
     return render(request, "study/record_form.html", {"form": form, "member": member, "campaign": campaign, "own": own})
 

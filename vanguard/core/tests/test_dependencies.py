@@ -35,6 +35,7 @@ LAYERS = [
     "exemplars",
     "commitments",
     "study",
+    "mobility",
 ]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-import pytest
-from django.core.exceptions import ValidationError
-
 from vanguard.campaigns.tests.factories import make_campaign
 from vanguard.core.models import AuditEntry
+from vanguard.core.testing import refused
 from vanguard.exemplars import selectors, services
 from vanguard.exemplars.models import (
     AudienceKind,
@@ -29,19 +27,6 @@ TODAY = datetime.date.today()
 
 def ago(days: int) -> datetime.date:
     return TODAY - datetime.timedelta(days=days)
-
-
-def codes(error: ValidationError) -> set[str]:
-    if hasattr(error, "error_dict"):
-        return {e.code for errors in error.error_dict.values() for e in errors}
-    return {e.code for e in error.error_list}
-
-
-def refused(code: str, call, **kwargs) -> ValidationError:
-    with pytest.raises(ValidationError) as caught:
-        call(**kwargs)
-    assert codes(caught.value) == {code}, caught.value
-    return caught.value
 
 
 # --- typical examples ----------------------------------------------------------------------------------------------
