@@ -9,17 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from e2e.phone import PHONE, fits
 from vanguard.meetings.models import Meeting
 from vanguard.members.factories import MemberFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 MINUTES = {"name": "纪要.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, page.url
 
 
 def test_record_a_meeting_on_a_phone_without_javascript(browser, live_server, city, settings, tmp_path, shot):

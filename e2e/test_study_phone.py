@@ -8,28 +8,12 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from e2e.phone import fits, sign_in
 from vanguard.campaigns.tests.factories import make_campaign
 from vanguard.study import services
 from vanguard.study.models import Activity
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-
-def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, page.url
-
-
-def sign_in(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    return context, page
 
 
 def test_member_sees_the_session_due_and_credits_follow_attendance(browser, live_server, city, shot):

@@ -12,7 +12,7 @@ import datetime
 from vanguard.accounts.models import RoleAssignment, User
 from vanguard.core.demo import DEMO_PASSWORD, DemoContext, DemoLogin, Scale
 
-DEMO_USERNAMES = ["office", "yuzhong", "jiangbei", "branch", "supervisor", "member"]
+DEMO_USERNAMES = ["office", "yuzhong", "jiangbei", "branch", "supervisor", "member", "shenzhen"]
 
 
 def seed(context: DemoContext, scale: Scale) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from vanguard.appraisals import analysis
 from vanguard.appraisals.models import Audience
 from vanguard.ballots.models import Constituency
+from vanguard.core.forms import DateInput
 from vanguard.members.models import Member
 
 
@@ -48,8 +49,8 @@ class CampaignVersionForm(VersionForm):
 
 class PublishForm(forms.Form):
     audience = forms.ChoiceField(label=_("Published to"), choices=Audience.choices)
-    published_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    published_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    published_from = forms.DateField(label=_("From"), widget=DateInput())
+    published_until = forms.DateField(label=_("Until"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         today = timezone.localdate()
@@ -82,8 +83,8 @@ class HelperForm(forms.Form):
 
 class RatingBallotForm(forms.Form):
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=None, empty_label=None)
-    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("Opens on"), widget=DateInput())
+    closes_on = forms.DateField(label=_("Closes on"), widget=DateInput())
     constituencies = forms.MultipleChoiceField(
         label=_("Who rates"),
         choices=Constituency.choices,

@@ -22,10 +22,11 @@ from vanguard.appraisals.models import RemedialOrder
 from vanguard.ballots import results as ballot_results
 from vanguard.ballots.models import Ballot, Constituency, Kind, Satisfaction, Status
 from vanguard.campaigns.models import Campaign, CampaignStatus, Unit
+from vanguard.core.forms import DateInput
 from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs.models import Organisation
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def campaigns_covering(organisation: Organisation):

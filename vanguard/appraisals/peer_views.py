@@ -23,10 +23,11 @@ from vanguard.accounts.scoping import Action, can_at_path, restrict
 from vanguard.appraisals import hooks, lookback_views, peer
 from vanguard.ballots.models import Ballot, Grade, Kind, Status
 from vanguard.campaigns.models import Campaign, CampaignStatus
+from vanguard.core.forms import DateInput
 from vanguard.core.views import form_action, get_scoped, scoped_view
 from vanguard.orgs.models import Organisation
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def running_campaigns_at(organisation: Organisation):

@@ -20,6 +20,7 @@ from vanguard.ballots import results as ballot_results
 from vanguard.ballots import services
 from vanguard.ballots.models import Ballot, Constituency, Kind, QuestionKind, Status, Token
 from vanguard.campaigns.models import Campaign, CampaignStatus
+from vanguard.core.forms import DateInput
 from vanguard.core.views import apply_service, form_action, get_scoped, scoped_view
 from vanguard.opinions.intake_forms import CampaignChoice, OrganisationField
 from vanguard.orgs.models import Organisation
@@ -42,8 +43,8 @@ class BallotForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Each constituency is reported separately."),
     )
-    opens_on = forms.DateField(label=gettext_lazy("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=gettext_lazy("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=gettext_lazy("Opens on"), widget=DateInput())
+    closes_on = forms.DateField(label=gettext_lazy("Closes on"), widget=DateInput())
     min_count = forms.IntegerField(
         label=gettext_lazy("Show results early after this many ballots"),
         min_value=0,

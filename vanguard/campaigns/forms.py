@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from vanguard.campaigns import evidence
 from vanguard.campaigns.models import Campaign, CampaignTemplate, Step, Unit
+from vanguard.core.forms import DateInput
 from vanguard.orgs.models import Organisation
 
 
@@ -16,7 +17,7 @@ class CampaignForm(forms.Form):
     organisation = forms.ModelChoiceField(Organisation.objects.none(), label=gettext_lazy("For the subtree of"))
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     theme = forms.CharField(label=gettext_lazy("Theme"), max_length=300, required=False)
-    starts_on = forms.DateField(label=gettext_lazy("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=gettext_lazy("Start date"), widget=DateInput())
     is_pilot = forms.BooleanField(label=gettext_lazy("A pilot campaign (publicity stays internal)"), required=False)
 
     def __init__(self, *args, organisations, **kwargs) -> None:
@@ -28,7 +29,7 @@ class CampaignForm(forms.Form):
 
 class BatchStartForm(forms.Form):
     batch = forms.IntegerField(widget=forms.HiddenInput)
-    starts_on = forms.DateField(label=gettext_lazy("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=gettext_lazy("Start date"), widget=DateInput())
 
 
 def _organisations_by_code(campaign: Campaign, text: str) -> list[tuple[int, Organisation, str]]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from vanguard.accounts.scoping import restrict
 from vanguard.campaigns import supervision
 from vanguard.campaigns.models import Campaign, CampaignStatus, GroupKind, Rating, SupervisionGroup, Unit
+from vanguard.core.forms import DateInput
 from vanguard.core.views import apply_service, get_scoped, scoped_view
 
 
@@ -76,7 +77,7 @@ class UnitChoice(forms.ModelChoiceField):
 
 class VisitForm(forms.Form):
     unit = UnitChoice(label=gettext_lazy("Unit"), queryset=Unit.objects.none())
-    visited_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     talks = forms.IntegerField(label=gettext_lazy("People talked to"), min_value=0, initial=0)
     findings = forms.CharField(label=gettext_lazy("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
     advice = forms.CharField(label=gettext_lazy("Advice"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

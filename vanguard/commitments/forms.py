@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.commitments.models import Audience, Template, Verdict
+from vanguard.core.forms import DateInput
 
 
 class MakeForm(forms.Form):
@@ -22,8 +23,8 @@ class ReviseForm(forms.Form):
 
 class PublishForm(forms.Form):
     audience = forms.ChoiceField(label=_("Published to"), choices=Audience.choices)
-    published_from = forms.DateField(label=_("Published from"), widget=forms.DateInput(attrs={"type": "date"}))
-    published_until = forms.DateField(label=_("Published until"), widget=forms.DateInput(attrs={"type": "date"}))
+    published_from = forms.DateField(label=_("Published from"), widget=DateInput())
+    published_until = forms.DateField(label=_("Published until"), widget=DateInput())
 
 
 class RateForm(forms.Form):

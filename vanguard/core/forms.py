@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
+    """A browser's date picker: its value is always ISO (2026-11-29), whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 (Django's argument name)
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class PeriodForm(forms.Form):

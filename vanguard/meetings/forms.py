@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vanguard.core.forms import DateInput
 from vanguard.meetings.models import Meeting, MeetingKind
 from vanguard.meetings.uploads import DEFAULT_TYPES, check_upload, max_mb
 from vanguard.members.models import Member
@@ -78,7 +79,7 @@ class AttendanceRow:
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MeetingKind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    held_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
     speakers = forms.CharField(
         label=gettext_lazy("Who spoke"),
@@ -160,7 +161,7 @@ class MeetingEditForm(forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["kind", "title", "held_on", "place", "speakers", "minutes"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"held_on": DateInput()}
 
 
 class AddFileForm(forms.Form):

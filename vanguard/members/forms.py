@@ -6,12 +6,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput
 from vanguard.members.models import Member
 from vanguard.members.workflows import TRANSFER
 from vanguard.orgs.forms import OrganisationCodeField
 from vanguard.orgs.models import Organisation
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class MemberForm(forms.ModelForm):

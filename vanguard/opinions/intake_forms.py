@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.campaigns.models import Campaign
+from vanguard.core.forms import DateInput
 from vanguard.opinions.models import Channel, Direction, SourceGroup
 from vanguard.orgs.models import Organisation
 
@@ -69,10 +70,8 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=_blank(Channel.choices), required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=_blank(Direction.choices), required=False)
     source_group = forms.ChoiceField(label=_("Source group"), choices=_blank(SourceGroup.choices), required=False)
-    date_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("Received from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Received until"), required=False, widget=DateInput())
     grouped = forms.ChoiceField(
         label=_("Grouped"),
         choices=[("", "—"), ("yes", _("In a problem")), ("no", _("Not grouped yet"))],
@@ -107,7 +106,7 @@ class _Common(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=OFFLINE_CHANNELS, initial=Channel.FORUM)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.PUBLIC_OFFICIAL)
     source_group = forms.ChoiceField(label=_("Source group"), choices=SourceGroup.choices, initial=SourceGroup.PUBLIC)
-    received_on = forms.DateField(label=_("Date received"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Date received"), widget=DateInput())
     campaign = CampaignChoice(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
 
     def __init__(self, *args, organisations: QuerySet[Organisation], campaigns: QuerySet[Campaign], **kwargs) -> None:
@@ -159,7 +158,7 @@ class ImportForm(_Common):
     received_on = forms.DateField(
         label=_("Date received"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("For rows whose date is blank."),
     )
 

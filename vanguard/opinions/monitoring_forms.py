@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput
 from vanguard.opinions.models import Aspect, MonitoringBody, MonitoringLevel
 from vanguard.orgs.models import Organisation
 
@@ -39,7 +40,7 @@ class DesignateForm(forms.Form):
 class AppraisalForm(forms.Form):
     subject = _Named(label=_("Office or trade appraised"), queryset=Organisation.objects.none())
     aspect = forms.ChoiceField(label=_("Aspect"), choices=Aspect.choices, widget=forms.RadioSelect)
-    appraised_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    appraised_on = forms.DateField(label=_("Date"), widget=DateInput())
     satisfied = forms.IntegerField(label=_("Satisfied"), min_value=0, initial=0)
     basically = forms.IntegerField(label=_("Basically satisfied"), min_value=0, initial=0)
     unsatisfied = forms.IntegerField(label=_("Not satisfied"), min_value=0, initial=0)
@@ -55,5 +56,5 @@ class AppraisalForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.accounts.scoping import restrict
+from vanguard.core.forms import DateInput
 from vanguard.opinions.models import Category, ProblemStatus
 from vanguard.orgs.models import Organisation
 
@@ -102,7 +103,7 @@ class ForwardForm(forms.Form):
         label=_("Responsible organisation"), queryset=Organisation.objects.none(), required=False
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
 
     def __init__(self, *args, user, suggestions=(), names: dict[int, str] | None = None, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)

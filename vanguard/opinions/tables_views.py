@@ -23,6 +23,7 @@ from vanguard.accounts.scoping import Action, can_at_path, scope_roots
 from vanguard.campaigns import selectors as campaign_selectors
 from vanguard.core import tree
 from vanguard.core.converters import parse_id
+from vanguard.core.forms import DateInput
 from vanguard.opinions import tables, tables_workbook
 from vanguard.orgs.models import Organisation
 
@@ -30,8 +31,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
     campaign = forms.ModelChoiceField(
         label=gettext_lazy("Campaign"), queryset=None, required=False, empty_label=gettext_lazy("— any —")
     )

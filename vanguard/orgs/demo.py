@@ -26,7 +26,10 @@ from vanguard.orgs.factories import OrganisationFactory
 from vanguard.orgs.models import Kind, Organisation, Sector
 
 # Sizes of the seed-000 city below its 40 districts/counties and 23 city departments (DOMAIN §1).
-CITY_SHAPE = {"committees": 3247, "general_branches": 2744, "branches": 52154}
+CITY_SHAPE = {"committees": 3247, "general_branches": 2744, "branches": 52154, "mobile_organisations": 409}
+
+# Where mobile-member organisations in other provinces are set up (one per district and place).
+MOBILE_PLACES = ["深圳", "东莞", "广州", "上海", "北京", "宁波", "苏州", "厦门", "成都", "昆明", "乌鲁木齐"]
 
 DISTRICTS = [
     "渝中区",
@@ -302,6 +305,22 @@ def build_city_tree(rng: random.Random) -> list[Organisation]:
             (f"{c.name.removesuffix('党委').removesuffix('党工委')}党总支", Kind.GENERAL_BRANCH, c.sector, c)
             for c in rng.sample(committees, CITY_SHAPE["general_branches"])
         ],
+        code,
+        pks,
+    )
+    # Set up by the districts in the provinces their members go to (seed 000: 409); members stay on their home roll.
+    districts = [top for top in tops if top.kind == Kind.DISTRICT]
+    _bulk_level(
+        [
+            (
+                f"{d.name.removesuffix('委')}驻{MOBILE_PLACES[i % len(MOBILE_PLACES)]}流动党员党支部",
+                Kind.MOBILE_ORGANISATION,
+                Sector.SOCIAL_ORGANISATION,
+                d,
+            )
+            for i in range(CITY_SHAPE["mobile_organisations"])
+            for d in [districts[i % len(districts)]]
+        ],  # fmt: skip
         code,
         pks,
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput
 from vanguard.orgs.models import Organisation
 
 
@@ -40,9 +41,7 @@ class OrganisationCodeField(forms.CharField):
 
 class MoveForm(forms.Form):
     new_parent = OrganisationCodeField(label=_("New parent (official code)"))
-    effective_on = forms.DateField(
-        label=_("Effective date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_on = forms.DateField(label=_("Effective date"), initial=timezone.localdate, widget=DateInput())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, parent_choices, **kwargs):

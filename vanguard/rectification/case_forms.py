@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.ballots.models import Grade
+from vanguard.core.forms import DateInput
 from vanguard.members.models import Member
 from vanguard.rectification.models import NoticeMethod, Outcome
 from vanguard.rectification.workflows import APPROVALS
@@ -40,7 +41,7 @@ class CaseActionForm(forms.Form):
     transition = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     helper = forms.ModelChoiceField(label=_("Helper"), queryset=Member.objects.none(), required=False)
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
     grade = forms.ChoiceField(label=_("Re-appraisal result"), choices=[("", "—"), *Grade.choices], required=False)
     outcome = forms.ChoiceField(label=_("Decision"), choices=[("", "—"), *Outcome.choices], required=False)
     how = forms.ChoiceField(label=_("Told how"), choices=[("", "—"), *NoticeMethod.choices], required=False)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vanguard.core.forms import DateInput
 from vanguard.rectification.models import Institution, InstitutionKind, InstitutionStatus
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class InstitutionForm(forms.Form):

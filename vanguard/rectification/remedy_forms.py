@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vanguard.accounts.models import RoleAssignment
+from vanguard.core.forms import DateInput
 from vanguard.members.models import Member
 from vanguard.opinions.intake_forms import OrganisationField
 from vanguard.rectification.models import Cause
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class RemedyForm(forms.Form):
