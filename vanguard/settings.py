@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "vanguard.commitments",
     "vanguard.study",
     "vanguard.mobility",
+    "vanguard.assistance",
 ]
 
 MIDDLEWARE = [

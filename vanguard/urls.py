@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from vanguard.assistance.api import FundViewSet, GrantViewSet, PairingViewSet
 from vanguard.campaigns.api.views import CampaignUnitViewSet, CampaignViewSet, StepRecordViewSet
 from vanguard.commitments.api import CommitmentViewSet
 from vanguard.core import views as core_views
@@ -49,6 +50,9 @@ router.register("mobile-service-bodies", ServicePointViewSet, basename="mobile-s
 router.register("mobile-records", MobileRecordViewSet, basename="mobile-record")
 router.register("mobile-cards", CardViewSet, basename="mobile-card")
 router.register("lost-contact-cases", LostContactViewSet, basename="lost-contact-case")
+router.register("assistance-pairings", PairingViewSet, basename="assistance-pairing")
+router.register("assistance-funds", FundViewSet, basename="assistance-fund")
+router.register("assistance-grants", GrantViewSet, basename="assistance-grant")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -84,6 +88,7 @@ urlpatterns = [
     path("c/", include("vanguard.commitments.public_urls")),
     path("commitments/", include("vanguard.commitments.urls")),
     path("mobility/", include("vanguard.mobility.urls")),
+    path("assistance/", include("vanguard.assistance.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -37,6 +37,21 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
 
 
+RED, BLUE = "#b71c1c", "#457b9d"
+
+
+def bar_chart(chart_id: str, title: str, categories: list, series: list[tuple[str, list]], *, horizontal=False) -> dict:
+    """One chart for core/figures_page.html (drawn by vanguard/bar_charts.js): data only, never code."""
+    colours = [RED, BLUE]
+    return {
+        "id": chart_id,
+        "title": str(title),
+        "categories": [str(c) for c in categories],
+        "series": [{"name": str(name), "data": data, "color": colours[i % 2]} for i, (name, data) in enumerate(series)],
+        "horizontal": horizontal,
+    }
+
+
 def period_heading(unit: str, start, end) -> str:
     """ "<unit> · <from> – <to>" (an open end shown as …), or "all dates" when the period is open at both ends."""
     if start is None and end is None:

@@ -13,6 +13,7 @@ from django.db import models
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from vanguard.core.access import Action, can_at_path, restrict
 
@@ -146,3 +147,28 @@ def home(request: HttpRequest) -> HttpResponse:
     if member is not None and not user.is_superuser and not can_at_path(user, Action.VIEW, member.org_path):
         return redirect("members:detail", pk=member.pk)
     return redirect("orgs:tree")
+
+
+def render_figures(
+    request: HttpRequest, *, organisation, form, result, layout, app: str, title: str, back_label: str
+) -> HttpResponse:
+    """An app's figures page on core/figures_page.html.  `layout` gives sections(result), heading(result) and
+    charts(result); `result.children` the units a row drills down to; `app` names the URLs
+    (`<app>:figures`, `<app>:figures_xlsx`, `<app>:organisation`) and the app's template (`<app>/figures.html`)."""
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "figures": result,
+        "sections": layout.sections(result),
+        "heading": layout.heading(result),
+        "charts": layout.charts(result),
+        "query": request.GET.urlencode(),
+        "drill": {row.organisation_id for row in result.children if row.organisation_id != organisation.pk},
+        "drill_name": f"{app}:figures",
+        "title": title,
+        "back_url": reverse(f"{app}:organisation", args=[organisation.pk]),
+        "back_label": f"{back_label} · {organisation.name}",
+        "form_url": reverse(f"{app}:figures", args=[organisation.pk]),
+        "xlsx_url": reverse(f"{app}:figures_xlsx", args=[organisation.pk]),
+    }
+    return render(request, f"{app}/figures.html", context)

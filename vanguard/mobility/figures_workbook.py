@@ -125,16 +125,26 @@ def heading(f: Figures) -> str:
     return blocks_workbook.period_heading(f.organisation.name, f.start, f.end)
 
 
-def chart_data(f: Figures) -> dict:
-    """What static/mobility/figures.js draws: data only (json_script), never code."""
-    return {
-        "roles": [str(label) for _v, label in PointRole.choices],
-        "points": [f.points[k] for k in PointRole.values],
-        "units": [r.name for r in f.children],
-        "out": [r.away_out for r in f.children],
-        "in": [r.away_in for r in f.children],
-        "labels": {"points": _("Service bodies"), "out": _("Away (outflow)"), "in": _("With us (inflow)")},
-    }
+def charts(f: Figures) -> list[dict]:
+    return [
+        blocks_workbook.bar_chart(
+            "mobility-points-chart",
+            _("Service bodies by role"),
+            [label for _v, label in PointRole.choices],
+            [(_("Service bodies"), [f.points[k] for k in PointRole.values])],
+            horizontal=True,
+        ),
+        blocks_workbook.bar_chart(
+            "mobility-units-chart",
+            _("Members away by unit"),
+            [r.name for r in f.children],
+            [
+                (_("Away (outflow)"), [r.away_out for r in f.children]),
+                (_("With us (inflow)"), [r.away_in for r in f.children]),
+            ],
+            horizontal=True,
+        ),
+    ]
 
 
 def workbook(f: Figures) -> bytes:

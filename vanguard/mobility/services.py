@@ -308,7 +308,7 @@ def register_away(
     is transferred.  `inflow_organisation` is the branch or mobile-member organisation in the city's network where
     they now take part; it sees the record and receives them.  One open record per member."""
     today = today or timezone.localdate()
-    member = Member.objects.select_for_update().select_related("organisation").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member.pk)
     _require(actor, member.org_path, _("You may register only members of your own subtree as away."))
     destination = _text(destination, "destination", _("Say where the member has gone."), "no_destination")
     contact = _text(contact, "contact", _("Give a way to reach the member away (a phone number)."), "no_contact")
@@ -532,7 +532,7 @@ def issue_card(
 def renew_card(*, actor, card: Card, valid_until: datetime.date, on: datetime.date | None = None) -> Card:
     """Extend a card held by a member still away; the old and new validity go to the trail."""
     on = on or timezone.localdate()
-    card = Card.objects.select_for_update().select_related("record").get(pk=card.pk)
+    card = Card.objects.select_for_update(of=("self",)).select_related("record").get(pk=card.pk)
     _require(actor, card.org_path, _("Only the member's home organisation renews their card."))
     if card.returned_on is not None:
         raise ValidationError(_("This card was returned: issue a new one."), code="returned")

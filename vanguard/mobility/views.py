@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core import audit, tree
-from vanguard.core.views import apply_service, get_scoped, scoped_view
+from vanguard.core.views import apply_service, get_scoped, render_figures, scoped_view
 from vanguard.members.models import Category, Member
 from vanguard.mobility import figures, figures_workbook, forms, selectors, services
 from vanguard.mobility.models import LostContact, LostStatus, MobileRecord, RecordStatus, ServicePoint
@@ -69,8 +69,15 @@ def organisation_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(request, organisation, form, heading: str, intro: str = "", query: str | None = None):
-    context = {"organisation": organisation, "form": form, "heading": heading, "intro": intro, "query": query}
-    return render(request, "mobility/form.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "heading": heading,
+        "intro": intro,
+        "query": query,
+        "back_url": reverse("mobility:organisation", args=[organisation.pk]),
+        "back_label": f"{_('Mobile members')} · {organisation.name}",
+    }
+    return render(request, "form_page.html", context, status=400 if form.errors else 200)
 
 
 @scoped_view(Organisation)
@@ -336,17 +343,16 @@ def _figures(request: HttpRequest, pk: int):
 @scoped_view(Organisation)
 def figures_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation, form, result = _figures(request, pk)
-    context = {
-        "organisation": organisation,
-        "form": form,
-        "figures": result,
-        "sections": figures_workbook.sections(result),
-        "heading": figures_workbook.heading(result),
-        "chart": figures_workbook.chart_data(result),
-        "query": request.GET.urlencode(),
-        "drill": {row.organisation_id for row in result.children if row.organisation_id != organisation.pk},
-    }
-    return render(request, "mobility/figures.html", context)
+    return render_figures(
+        request,
+        organisation=organisation,
+        form=form,
+        result=result,
+        layout=figures_workbook,
+        app="mobility",
+        title=_("Mobile-member figures"),
+        back_label=_("Mobile members"),
+    )
 
 
 @scoped_view(Organisation)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.apps import apps
 
-from vanguard.core import audit, jobs
+from vanguard.core import audit, jobs, money
 
 register = template.Library()
 
@@ -25,6 +25,12 @@ def plain(value):
         return value
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter(name="yuan")
+def yuan_filter(fen):
+    """Whole fen as yuan: {{ fund.balance_fen|yuan }} → 12,345.67."""
+    return money.yuan(fen) if isinstance(fen, int) else fen
 
 
 @register.filter

@@ -36,6 +36,7 @@ LAYERS = [
     "commitments",
     "study",
     "mobility",
+    "assistance",
 ]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from conftest import make_user
@@ -181,7 +182,9 @@ def test_figures_page_and_workbook(client, city, guangdong):
     book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
     assert book.sheet_names[:3] == ["1 服务网络", "2 流动党员", "3 失联党员"]
     rows = book.get_sheet_by_name("2 流动党员").to_python()
-    away = next(row for row in rows if row and str(row[0]).startswith("Members away (each counted once)"))
+    with translation.override("zh-hans"):
+        label = translation.gettext("Members away (each counted once)")
+    away = next(row for row in rows if row and row[0] == label)
     assert away[1] == 1
     bad = client.get(reverse("mobility:figures", args=[city.root.pk]), {"start": "2026-02-01", "end": "2026-01-01"})
     assert '<span class="error">' in bad.content.decode()
