@@ -145,7 +145,11 @@ def _demo_story(context: DemoContext, district_secretary, branch_secretary) -> N
     today = timezone.localdate()
     own = getattr(context.users.get("member"), "member", None)
     people = [
-        m for m in Member.objects.filter(organisation=branch, category=Category.ORDINARY).order_by("pk")[:8] if m != own
+        m
+        for m in Member.objects.filter(
+            organisation=branch, category=Category.ORDINARY, joined_on__lte=today - datetime.timedelta(days=600)
+        ).order_by("pk")[:8]
+        if m != own
     ]
     shenzhen = None
     if outside is not None:
