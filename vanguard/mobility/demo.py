@@ -298,7 +298,10 @@ def _city_network(rng: random.Random) -> int:
     outside = list(Organisation.objects.filter(kind=Kind.MOBILE_ORGANISATION).values_list("pk", "path", "name"))
     contact_points = CITY_SERVICE_BODIES - len(districts) - len(committees) - len(outside)
     branch_rows = list(
-        Organisation.objects.filter(kind__in=BRANCH_KINDS).order_by("path").values_list("pk", "path", "name")
+        Organisation.objects.filter(kind__in=BRANCH_KINDS)
+        .exclude(kind=Kind.MOBILE_ORGANISATION)
+        .order_by("path")
+        .values_list("pk", "path", "name")
     )
     branches = rng.sample(branch_rows, min(max(contact_points, 0), len(branch_rows)))
 

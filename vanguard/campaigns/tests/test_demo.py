@@ -193,7 +193,9 @@ def small_city(db, monkeypatch):
     """The city scale's tree shrunk to ~90 organisations, with the office and a superuser."""
     monkeypatch.setattr(orgs_demo, "DISTRICTS", orgs_demo.DISTRICTS[:9])
     monkeypatch.setattr(orgs_demo, "DEPARTMENTS", orgs_demo.DEPARTMENTS[:3])
-    monkeypatch.setattr(orgs_demo, "CITY_SHAPE", {"committees": 14, "general_branches": 6, "branches": 55})
+    monkeypatch.setattr(
+        orgs_demo, "CITY_SHAPE", {"committees": 14, "general_branches": 6, "branches": 55, "mobile_organisations": 3}
+    )
     import random
 
     orgs_demo.build_city_tree(random.Random(7))

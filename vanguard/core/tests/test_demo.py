@@ -49,6 +49,7 @@ def test_seed_demo_builds_a_small_populated_city():
         ["supervisor", "supervisor"],
         ["supervisor", "supervisor"],
         ["member", "member"],
+        ["shenzhen", "secretary"],
     ]
     assert User.objects.get(username="member").member.name == "李明"
     # The demo's transfers, hosting and move went through the services: the trail has them, chained intact.
@@ -141,16 +142,20 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.exemplars.demo",
         "vanguard.commitments.demo",
         "vanguard.study.demo",
+        "vanguard.mobility.demo",
+        "vanguard.assistance.demo",
     ]
 
 
 def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
     """The bench's path (seed_demo --scale city), on a city shrunk to a few dozen branches."""
-    monkeypatch.setattr(orgs_demo, "CITY_SHAPE", {"committees": 12, "general_branches": 5, "branches": 40})
+    shape = {"committees": 12, "general_branches": 5, "branches": 40, "mobile_organisations": 4}
+    monkeypatch.setattr(orgs_demo, "CITY_SHAPE", shape)
     out = io.StringIO()
     call_command("seed_demo", "--scale", "city", "--members", "200", stdout=out)
     tops = len(orgs_demo.DISTRICTS) + len(orgs_demo.DEPARTMENTS)
-    assert Organisation.objects.count() == 1 + tops + 12 + 5 + 40
+    assert Organisation.objects.count() == 1 + tops + 12 + 5 + 40 + 4
+    assert Organisation.objects.filter(kind=Kind.MOBILE_ORGANISATION).count() == 4
     assert Organisation.objects.filter(kind=Kind.BRANCH).count() == 40
     members = Member.objects.count()
     assert 100 <= members <= 300
@@ -171,6 +176,19 @@ def test_city_scale_builds_the_seed_000_shape_small(monkeypatch):
     assert (training["key_staff"].classes, training["key_staff"].trained) == (3574, 25949)
     assert (training["skills"].classes, training["skills"].laid_off_members) == (21937, 8506)
     assert training["skills"].re_employed == exemplars_demo.RE_EMPLOYED == 4419
+    # Mobility: the network (a centre per district, a station per committee, the organisations in other
+    # provinces, contact points up to the seed's 7,258 or the branches there are); assistance: seed 003's pairs.
+    from vanguard.assistance import figures as assistance_figures
+    from vanguard.assistance.demo import CITY_BRANCH_PERSON, CITY_UNIT_COMMUNITY
+    from vanguard.mobility import figures as mobility_figures
+
+    city = Organisation.objects.get(parent__isnull=True)
+    network = mobility_figures.compute(organisation=city, user=None)
+    assert network.points == {"centre": len(orgs_demo.DISTRICTS), "station": 12, "contact_point": 40, "outside": 4}
+    assert network.away_people == Member.objects.filter(category="mobile").count()
+    helped = assistance_figures.compute(organisation=city, user=None)
+    assert helped.pairs["branch_person"] == CITY_BRANCH_PERSON and helped.pairs["unit_community"] == CITY_UNIT_COMMUNITY
+    assert helped.balance_fen >= 10_000_000 * 100
     # Study's volume: every branch with members holds its sessions and most members earn credits (PostgreSQL).
     from django.db import connection
 
