@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "vanguard.study",
     "vanguard.mobility",
     "vanguard.assistance",
+    "vanguard.targets",
 ]
 
 MIDDLEWARE = [

@@ -89,6 +89,7 @@ urlpatterns = [
     path("commitments/", include("vanguard.commitments.urls")),
     path("mobility/", include("vanguard.mobility.urls")),
     path("assistance/", include("vanguard.assistance.urls")),
+    path("targets/", include("vanguard.targets.urls")),
     path("", include("vanguard.core.urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -144,6 +144,7 @@ def test_the_apps_steps_run_in_dependency_order():
         "vanguard.study.demo",
         "vanguard.mobility.demo",
         "vanguard.assistance.demo",
+        "vanguard.targets.demo",
     ]
 
 

@@ -37,6 +37,7 @@ LAYERS = [
     "study",
     "mobility",
     "assistance",
+    "targets",
 ]
 
 PACKAGE_ROOT = Path(vanguard.__file__).resolve().parent
