@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -587,6 +587,8 @@ def refuse_grant(*, actor, grant: Grant, reason: str, on: datetime.date | None =
 
 def ledger_problems() -> Iterable[str]:
     """verify_audit's check: each fund's kept totals equal its ledger (a balance changed by SQL is found)."""
+    if Entry._meta.db_table not in connection.introspection.table_names():
+        return  # a database migrated only part of the way (a migration's test): nothing here to check yet
     sums: dict[int, dict[str, int]] = {}
     entries = Entry.objects.values_list("fund_id", "debit").annotate(total=Sum("amount_fen")).order_by()
     for fund_id, debit, total in entries:
