@@ -48,7 +48,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
 
     from bench.measure import compare
     from bench.report import load_average, machine, write_section
@@ -66,7 +66,8 @@ def main() -> None:
     if not MobileRecord.objects.exists():
         started = time.perf_counter()
         rng = random.Random(0)
-        made = [mobility_demo.seed_volume(rng=rng), assistance_demo.seed_volume(_Context(), rng=rng)]
+        with transaction.atomic():  # all or nothing: a run stopped half-way seeds again from scratch
+            made = [mobility_demo.seed_volume(rng=rng), assistance_demo.seed_volume(_Context(), rng=rng)]
         with connection.cursor() as cursor:
             for table in ("mobility_mobilerecord", "mobility_card", "mobility_lostcontact", "mobility_servicepoint",
                           "assistance_pairing", "assistance_entry", "assistance_fund"):  # fmt: skip

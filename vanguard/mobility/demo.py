@@ -24,7 +24,7 @@ from django.utils import timezone
 from vanguard.accounts.demo import make_user
 from vanguard.accounts.models import Role
 from vanguard.campaigns.models import Campaign
-from vanguard.core import bulk, tree
+from vanguard.core import bulk, dates, tree
 from vanguard.core.demo import DemoContext, Scale
 from vanguard.members.models import Category, Member
 from vanguard.mobility import services
@@ -336,7 +336,9 @@ def _city_records(rng: random.Random, today: datetime.date) -> tuple[int, int]:
     card_rows = []
 
     def rows():
-        for pk, name, organisation_id, path, since, place, joined in mobile.iterator(chunk_size=20_000):
+        # Read first: on PostgreSQL the rows stream out by COPY on the same connection, which cannot also hold a
+        # server-side cursor open (the two waited on each other).
+        for pk, name, organisation_id, path, since, place, joined in list(mobile):
             since = max(since or today - datetime.timedelta(days=rng.randrange(30, 1500)), joined)
             inflow = rng.choice(receivers) if receivers and rng.random() < 0.4 else None
             received = inflow is not None and rng.random() < 0.8
@@ -368,7 +370,7 @@ def _city_records(rng: random.Random, today: datetime.date) -> tuple[int, int]:
                 "org_path": path,
                 "inflow_path": inflow_path,
                 "issued_on": issued,
-                "valid_until": max(issued.replace(year=issued.year + 2), today + datetime.timedelta(days=30)),
+                "valid_until": max(dates.add_years(issued, 2), today + datetime.timedelta(days=30)),
                 "renewals": 1 if issued.year < today.year - 1 else 0,
                 "returned_on": None,
             }  # fmt: skip
@@ -386,7 +388,7 @@ def _city_lost(rng: random.Random, today: datetime.date) -> tuple[int, int]:
         Member.objects.filter(category=Category.LOST_CONTACT).values_list("pk", "organisation_id", "org_path")
     )
     ordinary = Member.objects.filter(category=Category.ORDINARY).values_list("pk", "organisation_id", "org_path")
-    found = [row for row in ordinary.iterator(chunk_size=50_000) if rng.random() < 0.02][:CITY_FOUND]
+    found = [row for row in ordinary.iterator(chunk_size=50_000) if rng.random() < 0.02][:CITY_FOUND]  # read first
     rows = (
         {
             "member_id": pk,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
-from vanguard.core import audit, tree
+from vanguard.core import audit, dates, tree
 from vanguard.core.transitions import StateMachine, Transition
 from vanguard.members import services as member_services
 from vanguard.members.models import Category, Member
@@ -466,7 +466,7 @@ def _card_number(number: str) -> str:
 
 def _validity(issued_on: datetime.date, valid_until: datetime.date | None, field: str) -> datetime.date:
     if valid_until is None:
-        return issued_on.replace(year=issued_on.year + CARD_YEARS) - datetime.timedelta(days=1)
+        return dates.add_years(issued_on, CARD_YEARS) - datetime.timedelta(days=1)
     if valid_until <= issued_on:
         raise _invalid(field, _("The card must be valid after the day it is issued."), "bad_validity")
     if valid_until > months_before(issued_on, -12 * MAX_CARD_YEARS):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from conftest import make_user
 from vanguard.accounts.models import Role
-from vanguard.core import audit
+from vanguard.core import audit, dates
 from vanguard.core.models import AuditEntry
 from vanguard.core.testing import refused
 from vanguard.members import services as member_services
@@ -235,9 +235,7 @@ def test_cards_issued_renewed_returned_and_their_refusals(city, guangdong):
         contact="2",
     )
     card = services.issue_card(actor=city.branch_secretary_a, record=record, number=" yd-100 ", issued_on=ago(10))
-    assert card.number == "YD-100" and card.valid_until == ago(10).replace(year=ago(10).year + 1) - datetime.timedelta(
-        1
-    )
+    assert card.number == "YD-100" and card.valid_until == dates.add_years(ago(10), 1) - datetime.timedelta(days=1)
     refused("duplicate", services.issue_card, actor=city.branch_secretary_a, record=other, number="YD-100")
     refused("card_held", services.issue_card, actor=city.branch_secretary_a, record=record, number="YD-101")
     refused("bad_number", services.issue_card, actor=city.branch_secretary_a, record=other, number="1")

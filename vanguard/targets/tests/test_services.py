@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from conftest import make_user
 from vanguard.accounts.models import Role
@@ -50,7 +51,7 @@ def test_a_sheet_is_data_and_publishes_only_when_each_part_adds_up(city):
         ([{"part": "tasks", "title": "x", "points": 60}, {"part": "tasks", "title": "y", "points": "-40"}], "Item 2"),
         ([{"part": "tasks", "title": "x", "points": "12.34"}], "Item 1"),
     ]:
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(ValidationError) as caught, translation.override("en"):
             services.define_sheet(actor=city.secretary_a, organisation=city.district_a, name="x", meant_for="y",
                                   parts=[{"key": "tasks", "name": "t", "total": 100}], items=items)  # fmt: skip
         assert fragment in str(caught.value)
