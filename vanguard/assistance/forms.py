@@ -115,5 +115,5 @@ class GrantForm(forms.Form):
 
 class DecisionForm(forms.Form):
     grant = forms.IntegerField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=[("approve", _("Approve and pay")), ("refuse", _("Refuse"))])
+    decision = forms.ChoiceField(choices=[("approve", _("Approve and pay")), ("refuse", _("Do not approve"))])
     reason = forms.CharField(label=_("Reason (when refusing)"), max_length=300, required=False)

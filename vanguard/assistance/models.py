@@ -289,7 +289,7 @@ class Entry(models.Model):
 class GrantStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     PAID = "paid", _("Approved and paid")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", _("Not approved")
 
 
 class Grant(models.Model):
@@ -336,3 +336,10 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary} · {yuan(self.amount_fen)}"
+
+    @property
+    def decided_role_label(self) -> str:
+        """The role the decision was taken in, as people call it (书记, 管理员)."""
+        from vanguard.accounts.models import Role
+
+        return str(Role(self.decided_role).label) if self.decided_role in Role.values else self.decided_role

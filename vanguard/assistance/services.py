@@ -551,7 +551,7 @@ GRANT_FLOW = StateMachine(
         ),
         Transition(
             "refuse",
-            gettext_lazy("Refuse"),
+            gettext_lazy("Do not approve"),
             source=[GrantStatus.REQUESTED],
             target=GrantStatus.REFUSED,
             may=_decider,

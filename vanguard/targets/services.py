@@ -233,6 +233,13 @@ def holds_role_at_unit(user, letter: Letter) -> bool:
     ).exists() or bool(getattr(user, "is_superuser", False))
 
 
+def acts_within_unit(user, letter: Letter) -> bool:
+    """The unit or one of its departments: a secretary's or office's role held at the unit or below it."""
+    return RoleAssignment.objects.current().filter(
+        tree.subtree_q("organisation__path", letter.org_path), user=user, role__in=[Role.SECRETARY, Role.ADMIN]
+    ).exists() or bool(getattr(user, "is_superuser", False))
+
+
 def assesses(user, letter: Letter) -> bool:
     """The issuing side: CHANGE at the issuer, through a role that is not the unit's own."""
     if getattr(user, "is_superuser", False):
@@ -350,7 +357,8 @@ def break_down(
 @transaction.atomic
 def add_evidence(*, actor, target: Target, on: datetime.date, text: str, link: str = "") -> Evidence:
     letter = Letter.objects.get(pk=target.letter_id)
-    _require(actor, letter.org_path, _("Only the unit adds evidence to its targets."))
+    if not acts_within_unit(actor, letter):
+        raise ValidationError(_("Only the unit adds evidence to its targets."), code="forbidden")
     if letter.status != LetterStatus.SIGNED:
         raise ValidationError(_("Evidence is added while the signed letter runs."), code="not_running")
     if on > timezone.localdate() or on.year != letter.year:

@@ -154,7 +154,7 @@ def letter_page(request: HttpRequest, pk: int) -> HttpResponse:
         offered.add("sign")
     if unit_side and letter.status != LetterStatus.ASSESSED:
         offered.add("break_down")
-    if can_at_path(user, Action.CHANGE, letter.org_path) and letter.status == LetterStatus.SIGNED:
+    if services.acts_within_unit(user, letter) and letter.status == LetterStatus.SIGNED:
         offered.add("evidence")
     if issuer_side and letter.status == LetterStatus.SIGNED:
         offered |= {"scores", "conclude"}

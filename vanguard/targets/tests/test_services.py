@@ -82,6 +82,7 @@ def test_letters_signed_scored_and_concluded(city, towns):
     refused("outside", services.break_down, actor=town.secretary, target=top, text="x", department=city.branch_b)
     refused("forbidden", services.break_down, actor=city.secretary_a, target=top, text="x", department=dept)
     services.add_evidence(actor=town.secretary, target=top, on=TODAY, text="中心组学习12次")
+    refused("forbidden", services.add_evidence, actor=city.secretary_a, target=top, on=TODAY, text="x")
     # The unit does not score itself; the issuer does, within each item's points.
     targets = {t.item.title: t for t in letter.targets.filter(parent__isnull=True)}
     given = {"班子建设": "28.5", "先进性教育活动": "40", "党风廉政建设": "25", "经济发展": "55", "社会事业": "0"}
