@@ -14,12 +14,10 @@ One grouped query per kind of row, by direct child, whatever the subtree's size.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, F, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from vanguard.assistance.models import (
@@ -38,6 +36,7 @@ from vanguard.core import tree
 from vanguard.core.access import Action, can_at_path
 from vanguard.exemplars import figures as training_figures
 from vanguard.exemplars.models import ClassKind
+from vanguard.orgs.figures import Units, period_q
 from vanguard.orgs.models import Organisation
 
 
@@ -92,15 +91,6 @@ class Figures:
         return sum(self.households.values())
 
 
-def _period(field_name: str, start, end) -> Q:
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field_name}__gte": start})
-    if end is not None:
-        q &= Q(**{f"{field_name}__lte": end})
-    return q
-
-
 def compute(
     *,
     organisation: Organisation,
@@ -115,12 +105,9 @@ def compute(
     today = today or timezone.localdate()
     as_of = min(end, today) if end is not None else today
     subtree = tree.subtree_q("org_path", organisation.path)
-    width = len(organisation.path) + tree.SEGMENT_WIDTH
-    unit = Substr("org_path", 1, width, output_field=CharField())
-    per_unit: dict[str, Counter] = {}
-
-    def add(path: str, key: str, n) -> None:
-        per_unit.setdefault(path, Counter())[key] += n or 0
+    units = Units(organisation)
+    unit = units.by_unit()
+    add = units.add
 
     in_force = Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
     pairs = dict.fromkeys(PairingKind.values, 0)
@@ -129,7 +116,7 @@ def compute(
         Pairing.objects.filter(subtree)
         .annotate(unit=unit)
         .values_list("kind", "unit")
-        .annotate(n=Count("pk", filter=in_force), new=Count("pk", filter=_period("started_on", start, end)))
+        .annotate(n=Count("pk", filter=in_force), new=Count("pk", filter=period_q("started_on", start, end)))
         .order_by()
     ):
         pairs[kind] += n
@@ -150,7 +137,7 @@ def compute(
     visits = dict.fromkeys(HelpKind.values, 0)
     help_value = 0
     for kind, path, n, value in (
-        Visit.objects.filter(subtree, _period("visited_on", start, end))
+        Visit.objects.filter(subtree, period_q("visited_on", start, end))
         .annotate(unit=unit)
         .values_list("help_kind", "unit")
         .annotate(n=Count("pk"), value=Sum("value_fen"))
@@ -171,7 +158,7 @@ def compute(
     ):
         households[group] += n
         add(path, "households", n)
-    due = SpecialService.objects.filter(subtree, _period("due_on", start, end))
+    due = SpecialService.objects.filter(subtree, period_q("due_on", start, end))
     services = due.aggregate(
         due=Count("pk"),
         done=Count("pk", filter=Q(done_on__isnull=False, done_on__lte=as_of)),
@@ -188,7 +175,7 @@ def compute(
         add(path, "services_done", n)
 
     entries = Entry.objects.filter(subtree)
-    money = entries.filter(_period("on", start, end)).aggregate(
+    money = entries.filter(period_q("on", start, end)).aggregate(
         income=Sum("amount_fen", filter=Q(debit="cash")), granted=Sum("amount_fen", filter=Q(debit="grants"))
     )
     for path, income, granted in (
@@ -200,23 +187,15 @@ def compute(
     ):
         add(path, "balance_fen", (income or 0) - (granted or 0))
     grants = Grant.objects.filter(subtree).aggregate(
-        requested=Count("pk", filter=_period("requested_on", start, end)),
-        paid=Count("pk", filter=Q(status=GrantStatus.PAID) & _period("decided_on", start, end)),
-        refused=Count("pk", filter=Q(status=GrantStatus.REFUSED) & _period("decided_on", start, end)),
+        requested=Count("pk", filter=period_q("requested_on", start, end)),
+        paid=Count("pk", filter=Q(status=GrantStatus.PAID) & period_q("decided_on", start, end)),
+        refused=Count("pk", filter=Q(status=GrantStatus.REFUSED) & period_q("decided_on", start, end)),
     )
     skills = training_figures.compute(organisation=organisation, user=None, start=start, end=end).training[
         ClassKind.SKILLS
     ]
 
-    children = []
-    names = [
-        (organisation.pk, organisation.name, organisation.path),
-        *Organisation.objects.filter(parent=organisation).order_by("path").values_list("pk", "name", "path"),
-    ]
-    for pk, name, path in names:
-        counts = per_unit.get(path)
-        if counts and any(counts.values()):
-            children.append(ChildRow(pk, name, **{k: counts[k] for k in ChildRow.__dataclass_fields__ if k in counts}))
+    children = units.rows(ChildRow)
     return Figures(
         organisation=organisation,
         start=start,

@@ -12,26 +12,24 @@ Views never write models: services do, and their refusals land on the forms.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.assistance import figures, figures_workbook, forms, selectors, services
 from vanguard.assistance.models import Fund, Grant, Household, Pairing
 from vanguard.core import audit, tree
-from vanguard.core.views import apply_service, get_scoped, render_figures, scoped_view
+from vanguard.core.views import apply_service, figures_views, get_scoped, scoped_view
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
 
 LISTED = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _members(organisation: Organisation, query: str):
@@ -303,37 +301,15 @@ def fund_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assistance/fund.html", context, status=400 if request.method == "POST" else 200)
 
 
-def _figures(request: HttpRequest, pk: int):
-    organisation = get_scoped(request, Organisation, pk)
-    form = forms.PeriodForm(request.GET or None)
-    start = end = None
-    if form.is_bound and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    return organisation, form, figures.compute(organisation=organisation, user=request.user, start=start, end=end)
-
-
-@scoped_view(Organisation)
-def figures_page(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, form, result = _figures(request, pk)
-    return render_figures(
-        request,
-        organisation=organisation,
-        form=form,
-        result=result,
-        layout=figures_workbook,
-        app="assistance",
-        title=_("Assistance figures"),
-        back_label=_("Assistance"),
-    )
-
-
-@scoped_view(Organisation)
-def figures_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, _form, result = _figures(request, pk)
-    response = HttpResponse(figures_workbook.workbook(result), content_type=XLSX)
-    name = quote(f"{organisation.name}-帮扶-{timezone.localdate():%Y%m%d}.xlsx")
-    response["Content-Disposition"] = f"attachment; filename=\"assistance-figures.xlsx\"; filename*=UTF-8''{name}"
-    return response
+figures_page, figures_xlsx = figures_views(
+    model=Organisation,
+    compute=figures.compute,
+    layout=figures_workbook,
+    app="assistance",
+    title=gettext_lazy("Assistance figures"),
+    back_label=gettext_lazy("Assistance"),
+    file_stem="帮扶",
+)
 
 
 urlpatterns = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,8 +15,10 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from vanguard.core.access import Action, can_at_path, restrict
+from vanguard.core.forms import PeriodForm
 
 
 def scoped_view(model: type[models.Model]) -> Callable:
@@ -149,26 +152,51 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("orgs:tree")
 
 
-def render_figures(
-    request: HttpRequest, *, organisation, form, result, layout, app: str, title: str, back_label: str
-) -> HttpResponse:
-    """An app's figures page on core/figures_page.html.  `layout` gives sections(result), heading(result) and
-    charts(result); `result.children` the units a row drills down to; `app` names the URLs
-    (`<app>:figures`, `<app>:figures_xlsx`, `<app>:organisation`) and the app's template (`<app>/figures.html`)."""
-    context = {
-        "organisation": organisation,
-        "form": form,
-        "figures": result,
-        "sections": layout.sections(result),
-        "heading": layout.heading(result),
-        "charts": layout.charts(result),
-        "query": request.GET.urlencode(),
-        "drill": {row.organisation_id for row in result.children if row.organisation_id != organisation.pk},
-        "drill_name": f"{app}:figures",
-        "title": title,
-        "back_url": reverse(f"{app}:organisation", args=[organisation.pk]),
-        "back_label": f"{back_label} · {organisation.name}",
-        "form_url": reverse(f"{app}:figures", args=[organisation.pk]),
-        "xlsx_url": reverse(f"{app}:figures_xlsx", args=[organisation.pk]),
-    }
-    return render(request, f"{app}/figures.html", context)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def figures_views(*, model, compute, layout, app: str, title, back_label, file_stem: str) -> tuple[Callable, Callable]:
+    """An app's figures page and its printable workbook for an organisation's subtree over a period
+    (core/figures_page.html).  `compute(organisation=, user=, start=, end=)` gives the result; `layout` gives
+    sections(result), heading(result), charts(result) and workbook(result); `result.children` the units a row
+    drills down to; `app` names the URLs (`<app>:figures`, `<app>:figures_xlsx`, `<app>:organisation`) and the
+    template (`<app>/figures.html`); `file_stem` the workbook's name (流动党员 → 渝中区委-流动党员-20261129.xlsx)."""
+
+    def figures(request: HttpRequest, pk: int):
+        organisation = get_scoped(request, model, pk)
+        form = PeriodForm(request.GET or None)
+        start = end = None
+        if form.is_bound and form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        return organisation, form, compute(organisation=organisation, user=request.user, start=start, end=end)
+
+    @scoped_view(model)
+    def page(request: HttpRequest, pk: int) -> HttpResponse:
+        organisation, form, result = figures(request, pk)
+        context = {
+            "organisation": organisation,
+            "form": form,
+            "figures": result,
+            "sections": layout.sections(result),
+            "heading": layout.heading(result),
+            "charts": layout.charts(result),
+            "query": request.GET.urlencode(),
+            "drill": {row.organisation_id for row in result.children if row.organisation_id != organisation.pk},
+            "drill_name": f"{app}:figures",
+            "title": str(title),
+            "back_url": reverse(f"{app}:organisation", args=[organisation.pk]),
+            "back_label": f"{back_label} · {organisation.name}",
+            "form_url": reverse(f"{app}:figures", args=[organisation.pk]),
+            "xlsx_url": reverse(f"{app}:figures_xlsx", args=[organisation.pk]),
+        }
+        return render(request, f"{app}/figures.html", context)
+
+    @scoped_view(model)
+    def workbook(request: HttpRequest, pk: int) -> HttpResponse:
+        organisation, _form, result = figures(request, pk)
+        response = HttpResponse(layout.workbook(result), content_type=XLSX)
+        name = quote(f"{organisation.name}-{file_stem}-{timezone.localdate():%Y%m%d}.xlsx")
+        response["Content-Disposition"] = f"attachment; filename=\"{app}-figures.xlsx\"; filename*=UTF-8''{name}"
+        return response
+
+    return page, workbook

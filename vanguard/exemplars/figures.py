@@ -13,12 +13,10 @@ One grouped query per kind of row, by direct child (the path's next segment), wh
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, Sum
 
 from vanguard.core import tree
 from vanguard.core.access import Action, can_at_path
@@ -33,6 +31,7 @@ from vanguard.exemplars.models import (
     Trainee,
     TrainingClass,
 )
+from vanguard.orgs.figures import Units, period_q
 from vanguard.orgs.models import Organisation
 
 
@@ -87,37 +86,21 @@ class Figures:
         return sum(self.examples.values())
 
 
-def _period(field_name: str, start, end) -> Q:
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field_name}__gte": start})
-    if end is not None:
-        q &= Q(**{f"{field_name}__lte": end})
-    return q
-
-
-def _unit(width: int) -> Substr:
-    return Substr("org_path", 1, width, output_field=CharField())
-
-
 def compute(
     *, organisation: Organisation, user, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> Figures:
     """The figures of `organisation`'s subtree; refused unless `user` may view it (`user=None` is the system)."""
     if user is not None and not can_at_path(user, Action.VIEW, organisation.path):
         raise PermissionDenied
-    width = len(organisation.path) + tree.SEGMENT_WIDTH
     subtree = tree.subtree_q("org_path", organisation.path)
-    per_unit: dict[str, Counter] = {}
-
-    def add(unit: str, key: str, n: int) -> None:
-        per_unit.setdefault(unit, Counter())[key] += n or 0
+    units = Units(organisation)
+    add = units.add
 
     examples = dict.fromkeys(ExampleKind.values, 0)
     publicised = 0
     for kind, unit, n, known in (
-        Exemplar.objects.filter(subtree, _period("selected_on", start, end))
-        .annotate(unit=_unit(width))
+        Exemplar.objects.filter(subtree, period_q("selected_on", start, end))
+        .annotate(unit=units.by_unit())
         .values_list("kind", "unit")
         .annotate(n=Count("pk"), known=Count("pk", filter=Q(publicised_on__isnull=False)))
         .order_by()
@@ -126,15 +109,15 @@ def compute(
         publicised += known
         add(unit, "examples", n)
 
-    group_rows = LectureGroup.objects.filter(subtree, _period("set_up_on", start, end)).aggregate(
+    group_rows = LectureGroup.objects.filter(subtree, period_q("set_up_on", start, end)).aggregate(
         groups=Count("pk", distinct=True), lecturers=Count("lecturers", distinct=True)
     )
 
     talks = dict.fromkeys(AudienceKind.values, 0)
     audience = dict.fromkeys(AudienceKind.values, 0)
     for kind, unit, n, people in (
-        Talk.objects.filter(subtree, _period("given_on", start, end))
-        .annotate(unit=_unit(width))
+        Talk.objects.filter(subtree, period_q("given_on", start, end))
+        .annotate(unit=units.by_unit())
         .values_list("audience_kind", "unit")
         .annotate(n=Count("pk"), people=Sum("audience_size"))
         .order_by()
@@ -146,8 +129,8 @@ def compute(
 
     training = {kind: Training() for kind in ClassKind.values}
     for kind, unit, n in (
-        TrainingClass.objects.filter(subtree, _period("starts_on", start, end))
-        .annotate(unit=_unit(width))
+        TrainingClass.objects.filter(subtree, period_q("starts_on", start, end))
+        .annotate(unit=units.by_unit())
         .values_list("kind", "unit")
         .annotate(n=Count("pk"))
         .order_by()
@@ -155,8 +138,8 @@ def compute(
         training[kind].classes += n
         add(unit, "classes", n)
     for kind, unit, n, members, completed, hours, laid_off, re_employed in (
-        Trainee.objects.filter(subtree, _period("training_class__starts_on", start, end))
-        .annotate(unit=_unit(width))
+        Trainee.objects.filter(subtree, period_q("training_class__starts_on", start, end))
+        .annotate(unit=units.by_unit())
         .values_list("training_class__kind", "unit")
         .annotate(
             # Named apart from the fields they count: a filter on `completed` would otherwise read the annotation.
@@ -178,15 +161,7 @@ def compute(
         line.re_employed += re_employed
         add(unit, "trained", n)
 
-    children = []
-    names = [
-        (organisation.pk, organisation.name, organisation.path),
-        *Organisation.objects.filter(parent=organisation).order_by("path").values_list("pk", "name", "path"),
-    ]
-    for pk, name, path in names:
-        counts = per_unit.get(path)
-        if counts:
-            children.append(ChildRow(pk, name, **{k: counts[k] for k in ChildRow.__dataclass_fields__ if k in counts}))
+    children = units.rows(ChildRow)
     return Figures(
         organisation=organisation,
         start=start,

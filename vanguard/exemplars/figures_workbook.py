@@ -104,16 +104,25 @@ def heading(f: Figures) -> str:
     return blocks_workbook.period_heading(f.organisation.name, f.start, f.end)
 
 
-def chart_data(f: Figures) -> dict:
-    """What static/exemplars/figures.js draws: data only (json_script), never code."""
-    return {
-        "kinds": [str(label) for _v, label in ClassKind.choices],
-        "classes": [f.training[k].classes for k in ClassKind.values],
-        "trained": [f.training[k].trained for k in ClassKind.values],
-        "audiences": [str(label) for _v, label in AudienceKind.choices],
-        "talks": [f.talks[k] for k in AudienceKind.values],
-        "labels": {"classes": _("Classes"), "trained": _("Trained"), "talks": _("Talks")},
-    }
+def charts(f: Figures) -> list[dict]:
+    return [
+        blocks_workbook.bar_chart(
+            "exemplars-training-chart",
+            _("Training classes by kind"),
+            [label for _v, label in ClassKind.choices],
+            [
+                (_("Classes"), [f.training[k].classes for k in ClassKind.values]),
+                (_("Trained"), [f.training[k].trained for k in ClassKind.values]),
+            ],
+        ),
+        blocks_workbook.bar_chart(
+            "exemplars-talks-chart",
+            _("Talks by audience"),
+            [label for _v, label in AudienceKind.choices],
+            [(_("Talks"), [f.talks[k] for k in AudienceKind.values])],
+            horizontal=True,
+        ),
+    ]
 
 
 def workbook(f: Figures) -> bytes:

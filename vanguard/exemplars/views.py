@@ -11,27 +11,24 @@ Views never write models: services do, and their refusals land on the forms.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.campaigns.models import Campaign
 from vanguard.core import tree
-from vanguard.core.views import apply_service, get_scoped, scoped_view
+from vanguard.core.views import apply_service, figures_views, get_scoped, scoped_view
 from vanguard.exemplars import figures, figures_workbook, forms, selectors, services
 from vanguard.exemplars.models import ClassKind, Exemplar, GroupMember, LectureGroup, Trainee, TrainingClass
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
 
 LISTED = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaigns(path: str):
@@ -358,39 +355,15 @@ def trainee_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- figures -------------------------------------------------------------------------------------------------------
 
 
-def _figures(request: HttpRequest, pk: int):
-    organisation = get_scoped(request, Organisation, pk)
-    form = forms.PeriodForm(request.GET or None)
-    start = end = None
-    if form.is_bound and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    return organisation, form, figures.compute(organisation=organisation, user=request.user, start=start, end=end)
-
-
-@scoped_view(Organisation)
-def figures_page(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, form, result = _figures(request, pk)
-    query = request.GET.copy()
-    context = {
-        "organisation": organisation,
-        "form": form,
-        "figures": result,
-        "sections": figures_workbook.sections(result),
-        "heading": figures_workbook.heading(result),
-        "chart": figures_workbook.chart_data(result),
-        "query": query.urlencode(),
-        "drill": {row.organisation_id for row in result.children if row.organisation_id != organisation.pk},
-    }
-    return render(request, "exemplars/figures.html", context)
-
-
-@scoped_view(Organisation)
-def figures_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, _form, result = _figures(request, pk)
-    response = HttpResponse(figures_workbook.workbook(result), content_type=XLSX)
-    name = quote(f"{organisation.name}-典型宣讲培训-{timezone.localdate():%Y%m%d}.xlsx")
-    response["Content-Disposition"] = f"attachment; filename=\"exemplars-figures.xlsx\"; filename*=UTF-8''{name}"
-    return response
+figures_page, figures_xlsx = figures_views(
+    model=Organisation,
+    compute=figures.compute,
+    layout=figures_workbook,
+    app="exemplars",
+    title=gettext_lazy("Examples and training figures"),
+    back_label=gettext_lazy("Examples and training"),
+    file_stem="典型宣讲培训",
+)
 
 
 urlpatterns = [

@@ -15,18 +15,17 @@ One grouped query per kind of row, by direct child (the path's next segment), wh
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from vanguard.core import tree
 from vanguard.core.access import Action, can_at_path
 from vanguard.mobility import selectors
 from vanguard.mobility.models import Card, LostContact, LostStatus, MobileRecord, PointRole, ServicePoint
+from vanguard.orgs.figures import Units, period_q
 from vanguard.orgs.models import Organisation
 
 
@@ -74,19 +73,6 @@ class Figures:
         return sum(self.points.values())
 
 
-def _period(field_name: str, start, end) -> Q:
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field_name}__gte": start})
-    if end is not None:
-        q &= Q(**{f"{field_name}__lte": end})
-    return q
-
-
-def _unit(field_name: str, width: int) -> Substr:
-    return Substr(field_name, 1, width, output_field=CharField())
-
-
 def _away_at(day: datetime.date) -> Q:
     """Left on or before `day` and not back or transferred by it."""
     return Q(away_since__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
@@ -106,18 +92,14 @@ def compute(
     today = today or timezone.localdate()
     as_of = min(end, today) if end is not None else today
     path = organisation.path
-    width = len(path) + tree.SEGMENT_WIDTH
-    per_unit: dict[str, Counter] = {}
-
-    def add(unit: str, key: str, n: int) -> None:
-        if unit:
-            per_unit.setdefault(unit, Counter())[key] += n or 0
+    units = Units(organisation)
+    add = units.add
 
     points = dict.fromkeys(PointRole.values, 0)
     in_subtree = tree.subtree_q("org_path", path)
     for role, unit, n in (
-        ServicePoint.objects.filter(in_subtree, _period("set_up_on", start, end))
-        .annotate(unit=_unit("org_path", width))
+        ServicePoint.objects.filter(in_subtree, period_q("set_up_on", start, end))
+        .annotate(unit=units.by_unit("org_path"))
         .values_list("role", "unit")
         .annotate(n=Count("pk"))
         .order_by()
@@ -125,7 +107,7 @@ def compute(
         points[role] += n
         add(unit, "points", n)
     provinces = (
-        ServicePoint.objects.filter(in_subtree, _period("set_up_on", start, end), role=PointRole.OUTSIDE)
+        ServicePoint.objects.filter(in_subtree, period_q("set_up_on", start, end), role=PointRole.OUTSIDE)
         .values("province")
         .distinct()
         .count()
@@ -145,7 +127,7 @@ def compute(
     ).count()
     for unit, n in (
         MobileRecord.objects.filter(home, _away_at(as_of))
-        .annotate(unit=_unit("home_path", width))
+        .annotate(unit=units.by_unit("home_path"))
         .values_list("unit")
         .annotate(n=Count("pk"))
         .order_by()
@@ -153,30 +135,30 @@ def compute(
         add(unit, "away_out", n)
     for unit, n in (
         MobileRecord.objects.filter(inflow, received_by, _away_at(as_of))
-        .annotate(unit=_unit("inflow_path", width))
+        .annotate(unit=units.by_unit("inflow_path"))
         .values_list("unit")
         .annotate(n=Count("pk"))
         .order_by()
     ):
         add(unit, "away_in", n)
     moves = MobileRecord.objects.filter(home).aggregate(
-        departed=Count("pk", filter=_period("away_since", start, end)),
-        returned=Count("pk", filter=Q(status="returned") & _period("ended_on", start, end)),
-        transferred=Count("pk", filter=Q(status="transferred") & _period("ended_on", start, end)),
+        departed=Count("pk", filter=period_q("away_since", start, end)),
+        returned=Count("pk", filter=Q(status="returned") & period_q("ended_on", start, end)),
+        transferred=Count("pk", filter=Q(status="transferred") & period_q("ended_on", start, end)),
     )
 
     cards = tree.subtree_q("org_path", path)
     card_counts = Card.objects.filter(cards).aggregate(
-        issued=Count("pk", filter=_period("issued_on", start, end)),
-        renewed=Count("pk", filter=_period("issued_on", start, end) & Q(renewals__gt=0)),
-        returned=Count("pk", filter=Q(returned_on__isnull=False) & _period("returned_on", start, end)),
+        issued=Count("pk", filter=period_q("issued_on", start, end)),
+        renewed=Count("pk", filter=period_q("issued_on", start, end) & Q(renewals__gt=0)),
+        returned=Count("pk", filter=Q(returned_on__isnull=False) & period_q("returned_on", start, end)),
     )
     valid_at = Q(issued_on__lte=as_of, valid_until__gte=as_of) & (
         Q(returned_on__isnull=True) | Q(returned_on__gt=as_of)
     )
     for unit, n in (
         Card.objects.filter(cards, valid_at)
-        .annotate(unit=_unit("org_path", width))
+        .annotate(unit=units.by_unit("org_path"))
         .values_list("unit")
         .annotate(n=Count("pk"))
         .order_by()
@@ -188,31 +170,23 @@ def compute(
         Q(status=LostStatus.SEARCHING) | Q(found_on__gt=as_of) | Q(closed_on__gt=as_of)
     )
     lost_counts = lost.aggregate(
-        opened=Count("pk", filter=_period("lost_since", start, end)),
-        found=Count("pk", filter=Q(status=LostStatus.FOUND) & _period("found_on", start, end)),
-        closed=Count("pk", filter=Q(status=LostStatus.CLOSED) & _period("closed_on", start, end)),
+        opened=Count("pk", filter=period_q("lost_since", start, end)),
+        found=Count("pk", filter=Q(status=LostStatus.FOUND) & period_q("found_on", start, end)),
+        closed=Count("pk", filter=Q(status=LostStatus.CLOSED) & period_q("closed_on", start, end)),
     )
     for unit, still_open, found in (
-        lost.annotate(unit=_unit("org_path", width))
+        lost.annotate(unit=units.by_unit("org_path"))
         .values_list("unit")
         .annotate(
             open_n=Count("pk", filter=open_at),
-            found_n=Count("pk", filter=Q(status=LostStatus.FOUND) & _period("found_on", start, end)),
+            found_n=Count("pk", filter=Q(status=LostStatus.FOUND) & period_q("found_on", start, end)),
         )
         .order_by()
     ):
         add(unit, "lost_open", still_open)
         add(unit, "found", found)
 
-    children = []
-    names = [
-        (organisation.pk, organisation.name, organisation.path),
-        *Organisation.objects.filter(parent=organisation).order_by("path").values_list("pk", "name", "path"),
-    ]
-    for pk, name, child_path in names:
-        counts = per_unit.get(child_path)
-        if counts and any(counts.values()):
-            children.append(ChildRow(pk, name, **{k: counts[k] for k in ChildRow.__dataclass_fields__ if k in counts}))
+    children = units.rows(ChildRow)
     return Figures(
         organisation=organisation,
         start=start,

@@ -12,19 +12,18 @@ Views never write models: services do, and their refusals land on the forms.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.core import audit, tree
-from vanguard.core.views import apply_service, get_scoped, render_figures, scoped_view
+from vanguard.core.views import apply_service, figures_views, get_scoped, scoped_view
 from vanguard.members.models import Category, Member
 from vanguard.mobility import figures, figures_workbook, forms, selectors, services
 from vanguard.mobility.models import LostContact, LostStatus, MobileRecord, RecordStatus, ServicePoint
@@ -32,7 +31,6 @@ from vanguard.orgs.models import Organisation
 from vanguard.study import selectors as study_selectors
 
 LISTED = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _members(organisation: Organisation, query: str, **filters):
@@ -331,37 +329,15 @@ def lost_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- figures -------------------------------------------------------------------------------------------------------
 
 
-def _figures(request: HttpRequest, pk: int):
-    organisation = get_scoped(request, Organisation, pk)
-    form = forms.PeriodForm(request.GET or None)
-    start = end = None
-    if form.is_bound and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    return organisation, form, figures.compute(organisation=organisation, user=request.user, start=start, end=end)
-
-
-@scoped_view(Organisation)
-def figures_page(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, form, result = _figures(request, pk)
-    return render_figures(
-        request,
-        organisation=organisation,
-        form=form,
-        result=result,
-        layout=figures_workbook,
-        app="mobility",
-        title=_("Mobile-member figures"),
-        back_label=_("Mobile members"),
-    )
-
-
-@scoped_view(Organisation)
-def figures_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation, _form, result = _figures(request, pk)
-    response = HttpResponse(figures_workbook.workbook(result), content_type=XLSX)
-    name = quote(f"{organisation.name}-流动党员-{timezone.localdate():%Y%m%d}.xlsx")
-    response["Content-Disposition"] = f"attachment; filename=\"mobility-figures.xlsx\"; filename*=UTF-8''{name}"
-    return response
+figures_page, figures_xlsx = figures_views(
+    model=Organisation,
+    compute=figures.compute,
+    layout=figures_workbook,
+    app="mobility",
+    title=gettext_lazy("Mobile-member figures"),
+    back_label=gettext_lazy("Mobile members"),
+    file_stem="流动党员",
+)
 
 
 urlpatterns = [

@@ -130,7 +130,7 @@ def test_figures_page_and_workbook(client, city):
     client.force_login(city.secretary_a)
     url = reverse("exemplars:figures", args=[city.district_a.pk])
     page = client.get(url).content.decode()
-    assert 'data-testid="block-classes"' in page and 'id="exemplars-figures-data"' in page
+    assert 'data-testid="block-classes"' in page and 'id="bar-charts"' in page
     assert reverse("exemplars:figures", args=[city.committee_a.pk]) in page  # drill down to the committee
     assert client.get(url, {"start": ago(1), "end": ago(5)}).status_code == 200  # a reversed period: shown unbounded
     response = client.get(reverse("exemplars:figures_xlsx", args=[city.district_a.pk]), {"start": ago(10)})
