@@ -269,7 +269,9 @@ def record_page(request: HttpRequest, pk: int) -> HttpResponse:
         "card": card,
         "cards": list(record.cards.order_by("-issued_on")) if record.member_id else [],
         "forms": action_forms,
-        "needs_card": record.member_id is not None
+        # Only the home side can issue a card or transfer the relation, so only it is told.
+        "needs_card": home_side
+        and record.member_id is not None
         and record.is_open
         and record.away_since <= services.card_cutoff()
         and not (card and card.valid_until >= timezone.localdate()),
