@@ -45,7 +45,7 @@ from vanguard.assistance.models import (
     SpecialService,
     Visit,
 )
-from vanguard.core import audit, tree
+from vanguard.core import audit, refusals, tree
 from vanguard.core.money import yuan
 from vanguard.core.transitions import StateMachine, Transition
 from vanguard.members.models import Member
@@ -70,30 +70,9 @@ ENTRY_SEAL = audit.Seal(
 )
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, path: str, message: str) -> None:
-    if not can_at_path(actor, Action.CHANGE, path):
-        raise ValidationError(message, code="forbidden")
-
-
-def _text(value: str | None, field: str, message: str, code: str, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _invalid(field, message, code)
-    return value
-
-
-def _not_future(on: datetime.date, field: str) -> None:
-    if on > timezone.localdate():
-        raise _invalid(field, _("The date %(date)s is in the future.") % {"date": on}, "future_date")
-
-
 def _within(path: str, organisation: Organisation, name: str, field: str) -> None:
     if not tree.is_within(path, organisation.path):
-        raise _invalid(
+        raise refusals.invalid(
             field,
             _("%(name)s is not in %(organisation)s or below it.") % {"name": name, "organisation": organisation.name},
             "outside_subtree",
@@ -106,13 +85,13 @@ def amount_of(value: Any, field: str = "amount") -> int:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise _invalid(field, _("Give the amount in yuan, e.g. 1500 or 1500.50."), "bad_amount") from None
+        raise refusals.invalid(field, _("Give the amount in yuan, e.g. 1500 or 1500.50."), "bad_amount") from None
     if not amount.is_finite() or amount <= 0:
-        raise _invalid(field, _("The amount must be more than zero."), "not_positive")
+        raise refusals.invalid(field, _("The amount must be more than zero."), "not_positive")
     if amount != amount.quantize(CENT):
-        raise _invalid(field, _("An amount has at most two decimals (fen)."), "bad_amount")
+        raise refusals.invalid(field, _("An amount has at most two decimals (fen)."), "bad_amount")
     if amount > MAX_AMOUNT:
-        raise _invalid(
+        raise refusals.invalid(
             field,
             _("%(amount)s yuan is more than one entry may move (%(max)s yuan): check the figure.")
             % {"amount": amount, "max": MAX_AMOUNT},
@@ -140,20 +119,20 @@ def make_pairing(
 ) -> Pairing:
     """结对 (DOMAIN §9, seeds 000 and 003): 1+1 and 1+2 pair a member with one or two members in hardship; 双结对
     pairs a branch with a needy person, or a unit's organisation with a community or “两新” organisation."""
-    _require(actor, organisation.path, _("You may arrange pairings only in your own subtree."))
+    refusals.require(actor, organisation.path, _("You may arrange pairings only in your own subtree."))
     if kind not in PairingKind.values:
-        raise _invalid("kind", _("Choose the kind of pairing."), "bad_kind")
-    _not_future(started_on, "started_on")
-    partner_name = _text(partner_name, "partner_name", "", "", required=False)
-    hardship = _text(hardship, "hardship", "", "", required=False)
+        raise refusals.invalid("kind", _("Choose the kind of pairing."), "bad_kind")
+    refusals.not_future(started_on, "started_on")
+    partner_name = refusals.text(partner_name, "partner_name", "", "", required=False)
+    hardship = refusals.text(hardship, "hardship", "", "", required=False)
     helped = list(dict.fromkeys(helped))
     if kind in MEMBER_PAIRINGS:
         wanted = 1 if kind == PairingKind.ONE_PLUS_ONE else 2
         if helper_member is None:
-            raise _invalid("helper_member", _("Choose the member who helps."), "no_helper")
+            raise refusals.invalid("helper_member", _("Choose the member who helps."), "no_helper")
         _within(helper_member.org_path, organisation, helper_member.name, "helper_member")
         if len(helped) != wanted or helper_member in helped:
-            raise _invalid(
+            raise refusals.invalid(
                 "helped",
                 _("A %(kind)s pairing helps exactly %(n)s member(s), other than the helper.")
                 % {"kind": PairingKind(kind).label, "n": wanted},
@@ -162,22 +141,26 @@ def make_pairing(
         for member in helped:
             _within(member.org_path, organisation, member.name, "helped")
         if not hardship:
-            raise _invalid("hardship", _("Say what hardship the pairing helps with."), "no_hardship")
+            raise refusals.invalid("hardship", _("Say what hardship the pairing helps with."), "no_hardship")
         helper_organisation = partner_organisation = None
     else:
         if helper_organisation is None:
-            raise _invalid("helper_organisation", _("Choose the organisation that helps."), "no_helper")
+            raise refusals.invalid("helper_organisation", _("Choose the organisation that helps."), "no_helper")
         _within(helper_organisation.path, organisation, helper_organisation.name, "helper_organisation")
         if kind == PairingKind.BRANCH_PERSON:
             if helper_organisation.kind not in BRANCH_KINDS:
-                raise _invalid("helper_organisation", _("A needy person is paired with a branch."), "not_a_branch")
+                raise refusals.invalid(
+                    "helper_organisation", _("A needy person is paired with a branch."), "not_a_branch"
+                )
             if not partner_name:
-                raise _invalid("partner_name", _("Name the person in need."), "no_partner")
+                raise refusals.invalid("partner_name", _("Name the person in need."), "no_partner")
             partner_organisation = None
         elif partner_organisation is None and not partner_name:
-            raise _invalid("partner_name", _("Name the community or “两新” organisation paired with."), "no_partner")
+            raise refusals.invalid(
+                "partner_name", _("Name the community or “两新” organisation paired with."), "no_partner"
+            )
         if partner_organisation is not None and partner_organisation.pk == helper_organisation.pk:
-            raise _invalid("partner_organisation", _("An organisation cannot pair with itself."), "same")
+            raise refusals.invalid("partner_organisation", _("An organisation cannot pair with itself."), "same")
         helper_member, helped = None, []
     pairing = Pairing.objects.create(
         kind=kind,
@@ -205,13 +188,13 @@ def make_pairing(
 @transaction.atomic
 def end_pairing(*, actor, pairing: Pairing, on: datetime.date, reason: str) -> Pairing:
     pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
-    _require(actor, pairing.org_path, _("You may end pairings only in your own subtree."))
+    refusals.require(actor, pairing.org_path, _("You may end pairings only in your own subtree."))
     if pairing.ended_on is not None:
         raise ValidationError(_("The pairing has already ended."), code="ended")
-    _not_future(on, "on")
+    refusals.not_future(on, "on")
     if on < pairing.started_on:
-        raise _invalid("on", _("A pairing ends after it began."), "before_start")
-    reason = _text(reason, "reason", _("Say why the pairing ends (e.g. the hardship is over)."), "no_reason")
+        raise refusals.invalid("on", _("A pairing ends after it began."), "before_start")
+    reason = refusals.text(reason, "reason", _("Say why the pairing ends (e.g. the hardship is over)."), "no_reason")
     pairing.ended_on = on
     pairing.save(update_fields=["ended_on"])
     audit.record(
@@ -228,14 +211,14 @@ def end_pairing(*, actor, pairing: Pairing, on: datetime.date, reason: str) -> P
 def record_visit(
     *, actor, pairing: Pairing, visited_on: datetime.date, help_kind: str, note: str, value: Any = 0
 ) -> Visit:
-    _require(actor, pairing.org_path, _("You may record help only in your own subtree."))
+    refusals.require(actor, pairing.org_path, _("You may record help only in your own subtree."))
     if help_kind not in HelpKind.values:
-        raise _invalid("help_kind", _("Choose the help given."), "bad_kind")
-    _not_future(visited_on, "visited_on")
+        raise refusals.invalid("help_kind", _("Choose the help given."), "bad_kind")
+    refusals.not_future(visited_on, "visited_on")
     if visited_on < pairing.started_on or (pairing.ended_on and visited_on > pairing.ended_on):
-        raise _invalid("visited_on", _("The date is outside the pairing's time."), "outside_pairing")
+        raise refusals.invalid("visited_on", _("The date is outside the pairing's time."), "outside_pairing")
     value_fen = 0 if value in (None, "", 0) else amount_of(value, "value")
-    note = _text(note, "note", _("Say what was done."), "no_note")
+    note = refusals.text(note, "note", _("Say what was done."), "no_note")
     visit = Visit.objects.create(
         pairing=pairing,
         org_path=pairing.org_path,
@@ -270,19 +253,19 @@ def list_household(
     phone: str = "",
 ) -> Household:
     """特别服务对象 (seed 003): a household the organisation promises special services to."""
-    _require(actor, organisation.path, _("You may list households only in your own subtree."))
-    name = _text(name, "name", _("Give the household's name."), "no_name")
-    address = _text(address, "address", _("Give the household's address."), "no_address")
+    refusals.require(actor, organisation.path, _("You may list households only in your own subtree."))
+    name = refusals.text(name, "name", _("Give the household's name."), "no_name")
+    address = refusals.text(address, "address", _("Give the household's address."), "no_address")
     if group not in HouseholdGroup.values:
-        raise _invalid("group", _("Choose why the household is served."), "bad_group")
-    _not_future(listed_on, "listed_on")
+        raise refusals.invalid("group", _("Choose why the household is served."), "bad_group")
+    refusals.not_future(listed_on, "listed_on")
     household = Household.objects.create(
         organisation=organisation,
         org_path=organisation.path,
         name=name,
         address=address,
         group=group,
-        phone=_text(phone, "phone", "", "", required=False),
+        phone=refusals.text(phone, "phone", "", "", required=False),
         listed_on=listed_on,
     )
     audit.record(
@@ -309,18 +292,20 @@ def schedule_services(*, actor, organisation: Organisation, year: int, promises:
     """Schedule a year's promised services (e.g. {"safety_check": 3, "cleaning": 1}) for every household the
     organisation serves that year.  Running it again adds only what is missing, so a household listed later
     gets its share; returns how many were added."""
-    _require(actor, organisation.path, _("You may schedule services only in your own subtree."))
+    refusals.require(actor, organisation.path, _("You may schedule services only in your own subtree."))
     today = timezone.localdate()
     if not (today.year - 1 <= year <= today.year + 1):
-        raise _invalid("year", _("Schedule this year, last year or next year."), "bad_year")
+        raise refusals.invalid("year", _("Schedule this year, last year or next year."), "bad_year")
     promises = {kind: int(times or 0) for kind, times in promises.items() if int(times or 0)}
     if not promises:
-        raise _invalid("promises", _("Promise at least one service."), "nothing")
+        raise refusals.invalid("promises", _("Promise at least one service."), "nothing")
     for kind, times in promises.items():
         if kind not in ServiceKind.values:
-            raise _invalid("promises", _("Unknown service: %(kind)s.") % {"kind": kind}, "bad_kind")
+            raise refusals.invalid("promises", _("Unknown service: %(kind)s.") % {"kind": kind}, "bad_kind")
         if not 0 < times <= MAX_SERVICES_A_YEAR:
-            raise _invalid("promises", _("Between 1 and %(n)s times a year.") % {"n": MAX_SERVICES_A_YEAR}, "bad_times")
+            raise refusals.invalid(
+                "promises", _("Between 1 and %(n)s times a year.") % {"n": MAX_SERVICES_A_YEAR}, "bad_times"
+            )
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     households = Household.objects.filter(organisation=organisation, listed_on__lte=end).filter(
         Q(left_on__isnull=True) | Q(left_on__gte=start)
@@ -358,17 +343,17 @@ def record_service(
     *, actor, service: SpecialService, done_on: datetime.date, note: str, done_by: Member | None = None
 ) -> SpecialService:
     service = SpecialService.objects.select_for_update(of=("self",)).select_related("household").get(pk=service.pk)
-    _require(actor, service.org_path, _("You may record services only in your own subtree."))
+    refusals.require(actor, service.org_path, _("You may record services only in your own subtree."))
     if service.done_on is not None:
         raise ValidationError(_("This service is already recorded as done."), code="done")
-    _not_future(done_on, "done_on")
+    refusals.not_future(done_on, "done_on")
     if done_on < service.household.listed_on:
-        raise _invalid("done_on", _("The household was not yet listed then."), "before_listed")
+        raise refusals.invalid("done_on", _("The household was not yet listed then."), "before_listed")
     if done_by is not None:
         _within(done_by.org_path, service.household.organisation, done_by.name, "done_by")
     service.done_on = done_on
     service.done_by = done_by
-    service.note = _text(note, "note", _("Say what was done or found."), "no_note")
+    service.note = refusals.text(note, "note", _("Say what was done or found."), "no_note")
     service.save(update_fields=["done_on", "done_by", "note"])
     audit.record(
         event=events.SERVICE_DONE,
@@ -385,11 +370,11 @@ def record_service(
 
 @transaction.atomic
 def set_up_fund(*, actor, organisation: Organisation, name: str, set_up_on: datetime.date) -> Fund:
-    _require(actor, organisation.path, _("You may set up funds only in your own subtree."))
-    name = _text(name, "name", _("Give the fund's name."), "no_name")
-    _not_future(set_up_on, "set_up_on")
+    refusals.require(actor, organisation.path, _("You may set up funds only in your own subtree."))
+    name = refusals.text(name, "name", _("Give the fund's name."), "no_name")
+    refusals.not_future(set_up_on, "set_up_on")
     if Fund.objects.filter(organisation=organisation, name=name).exists():
-        raise _invalid(
+        raise refusals.invalid(
             "name",
             _("%(organisation)s already has a fund of that name.") % {"organisation": organisation.name},
             "duplicate",
@@ -415,7 +400,7 @@ def _book(fund: Fund, *, debit: str, credit: str, amount: int, on: datetime.date
         )
     if not changed:
         held = Fund.objects.filter(pk=fund.pk).values_list("balance_fen", flat=True).first()
-        raise _invalid(
+        raise refusals.invalid(
             "amount",
             _("The fund holds %(balance)s yuan: a grant of %(amount)s would overdraw it.")
             % {"balance": yuan(held or 0), "amount": yuan(amount)},
@@ -439,12 +424,12 @@ def _book(fund: Fund, *, debit: str, credit: str, amount: int, on: datetime.date
 @transaction.atomic
 def record_income(*, actor, fund: Fund, amount: Any, on: datetime.date, description: str) -> Entry:
     """Money into the fund (a donation, an allocation): cash ← income."""
-    _require(actor, fund.org_path, _("Only the fund's organisation records its income."))
+    refusals.require(actor, fund.org_path, _("Only the fund's organisation records its income."))
     amount = amount_of(amount)
-    _not_future(on, "on")
+    refusals.not_future(on, "on")
     if on < fund.set_up_on:
-        raise _invalid("on", _("The fund was set up on %(date)s.") % {"date": fund.set_up_on}, "before_fund")
-    description = _text(description, "description", _("Say where the money came from."), "no_description")
+        raise refusals.invalid("on", _("The fund was set up on %(date)s.") % {"date": fund.set_up_on}, "before_fund")
+    description = refusals.text(description, "description", _("Say where the money came from."), "no_description")
     return _book(
         fund,
         debit=Account.CASH,
@@ -471,12 +456,14 @@ def request_grant(
     pairing: Pairing | None = None,
 ) -> Grant:
     """A branch or the fund's organisation asks for a grant to someone in hardship; a role above decides."""
-    _require(actor, requested_at.path, _("You may request grants only where you act."))
+    refusals.require(actor, requested_at.path, _("You may request grants only where you act."))
     if not tree.is_within(requested_at.path, fund.org_path):
-        raise _invalid("fund", _("Grants are requested from a fund of your organisation or one above it."), "not_above")
+        raise refusals.invalid(
+            "fund", _("Grants are requested from a fund of your organisation or one above it."), "not_above"
+        )
     amount = amount_of(amount)
-    beneficiary = _text(beneficiary, "beneficiary", _("Name who receives the grant."), "no_beneficiary")
-    purpose = _text(purpose, "purpose", _("Say what the grant is for."), "no_purpose")
+    beneficiary = refusals.text(beneficiary, "beneficiary", _("Name who receives the grant."), "no_beneficiary")
+    purpose = refusals.text(purpose, "purpose", _("Say what the grant is for."), "no_purpose")
     if member is not None:
         _within(member.org_path, requested_at, member.name, "member")
     grant = Grant.objects.create(
@@ -573,13 +560,13 @@ def _acting(actor, grant: Grant) -> dict:
 def approve_grant(*, actor, grant: Grant, on: datetime.date | None = None) -> Grant:
     """Approve and pay in one step: the ledger entry is written with the decision, or neither is."""
     on = on or timezone.localdate()
-    _not_future(on, "on")
+    refusals.not_future(on, "on")
     acting = _acting(actor, grant)
     return GRANT_FLOW.take(grant, "approve", **acting, on=on, acting=acting, data={"amount_fen": grant.amount_fen})
 
 
 def refuse_grant(*, actor, grant: Grant, reason: str, on: datetime.date | None = None) -> Grant:
-    reason = _text(reason, "reason", _("Say why the grant is refused."), "no_reason")
+    reason = refusals.text(reason, "reason", _("Say why the grant is refused."), "no_reason")
     acting = _acting(actor, grant)
     on = on or timezone.localdate()
     return GRANT_FLOW.take(grant, "refuse", **acting, on=on, acting=acting, reason=reason, data={"reason": reason})

@@ -12,12 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
-from vanguard.core import audit, tree
+from vanguard.core import audit, refusals, tree
 from vanguard.exemplars import events
 from vanguard.exemplars.models import (
     AudienceKind,
@@ -41,31 +40,9 @@ MAX_CLASS_HOURS = Decimal("2000")
 MAX_AUDIENCE = 100_000
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    """A refusal about one field that keeps its code (a dict given to ValidationError drops `code=`)."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, path: str, message: str) -> None:
-    if not can_at_path(actor, Action.CHANGE, path):
-        raise ValidationError(message, code="forbidden")
-
-
-def _text(value: str, field: str, message: str, code: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise _invalid(field, message, code)
-    return value
-
-
-def _not_future(on: datetime.date, field: str) -> None:
-    if on > timezone.localdate():
-        raise _invalid(field, _("The date %(date)s is in the future.") % {"date": on}, "future_date")
-
-
 def _campaign_covers(campaign, path: str) -> None:
     if campaign is not None and not tree.is_within(path, campaign.org_path):
-        raise _invalid("campaign", _("The organisation is not in the campaign."), "outside_campaign")
+        raise refusals.invalid("campaign", _("The organisation is not in the campaign."), "outside_campaign")
 
 
 def _member_within(member: Member, organisation: Organisation, field: str = "member") -> None:
@@ -74,7 +51,7 @@ def _member_within(member: Member, organisation: Organisation, field: str = "mem
             "name": member.name,
             "organisation": organisation.name,
         }
-        raise _invalid(field, message, "outside_subtree")
+        raise refusals.invalid(field, message, "outside_subtree")
 
 
 # --- typical examples ----------------------------------------------------------------------------------------------
@@ -99,7 +76,7 @@ def select_example(
     per campaign."""
     if (member is None) == (organisation is None):
         raise ValidationError(_("Name either a member or an organisation."), code="member_or_organisation")
-    _require(actor, selected_by.path, _("You may select typical examples only for your own subtree."))
+    refusals.require(actor, selected_by.path, _("You may select typical examples only for your own subtree."))
     subject = member.organisation if member is not None else organisation
     if not tree.is_within(subject.path, selected_by.path):
         raise ValidationError(
@@ -107,9 +84,9 @@ def select_example(
             % {"organisation": selected_by.name},
             code="not_above",
         )
-    title = _text(title, "title", _("Give the honour, e.g. 优秀共产党员."), "no_title")
-    deeds = _text(deeds, "deeds", _("Describe the deeds."), "no_deeds")
-    _not_future(selected_on, "selected_on")
+    title = refusals.text(title, "title", _("Give the honour, e.g. 优秀共产党员."), "no_title")
+    deeds = refusals.text(deeds, "deeds", _("Describe the deeds."), "no_deeds")
+    refusals.not_future(selected_on, "selected_on")
     _campaign_covers(campaign, selected_by.path)
     if campaign is not None:
         same = Exemplar.objects.filter(campaign=campaign)
@@ -153,13 +130,13 @@ def record_publicity(
     """When and how the selecting organisation (or one above it) made the example known; a later record
     replaces the earlier one, the trail keeps both."""
     example = Exemplar.objects.select_for_update().get(pk=example.pk)
-    _require(actor, example.selected_by_path, _("Only the selecting organisation or one above it publicises."))
+    refusals.require(actor, example.selected_by_path, _("Only the selecting organisation or one above it publicises."))
     if channel not in Channel.values:
-        raise _invalid("channel", _("Unknown channel."), "bad_channel")
-    _not_future(publicised_on, "publicised_on")
+        raise refusals.invalid("channel", _("Unknown channel."), "bad_channel")
+    refusals.not_future(publicised_on, "publicised_on")
     if publicised_on < example.selected_on:
         message = _("Publicised before the example was selected (%(date)s).") % {"date": example.selected_on}
-        raise _invalid("publicised_on", message, "before_selection")
+        raise refusals.invalid("publicised_on", message, "before_selection")
     note = (note or "").strip()
     changes = {
         field: [str(old) if old else "", str(new)]
@@ -190,9 +167,9 @@ def set_up_group(
     *, actor, organisation: Organisation, name: str, set_up_on: datetime.date, campaign=None, note: str = ""
 ) -> LectureGroup:
     """An organisation sets up a lecture group (宣讲团) to give talks in its subtree."""
-    _require(actor, organisation.path, _("You may set up lecture groups only for your own subtree."))
-    name = _text(name, "name", _("Name the group."), "no_name")
-    _not_future(set_up_on, "set_up_on")
+    refusals.require(actor, organisation.path, _("You may set up lecture groups only for your own subtree."))
+    name = refusals.text(name, "name", _("Name the group."), "no_name")
+    refusals.not_future(set_up_on, "set_up_on")
     _campaign_covers(campaign, organisation.path)
     group = LectureGroup.objects.create(
         organisation=organisation,
@@ -216,12 +193,14 @@ def set_up_group(
 @transaction.atomic
 def add_lecturer(*, actor, group: LectureGroup, member: Member, role: str = GroupRole.LECTURER) -> GroupMember:
     """A member of the group's subtree joins it (a typical example may: the group's page marks them)."""
-    _require(actor, group.org_path, _("Only the organisation that set up the group changes its members."))
+    refusals.require(actor, group.org_path, _("Only the organisation that set up the group changes its members."))
     if role not in GroupRole.values:
-        raise _invalid("role", _("Unknown role."), "bad_role")
+        raise refusals.invalid("role", _("Unknown role."), "bad_role")
     _member_within(member, group.organisation)
     if GroupMember.objects.filter(group=group, member=member).exists():
-        raise _invalid("member", _("%(name)s is already in the group.") % {"name": member.name}, "already_in_group")
+        raise refusals.invalid(
+            "member", _("%(name)s is already in the group.") % {"name": member.name}, "already_in_group"
+        )
     lecturer = GroupMember.objects.create(group=group, org_path=group.org_path, member=member, role=role)
     audit.record(
         event=events.GROUP_MEMBER_ADDED,
@@ -253,25 +232,25 @@ def record_talk(
             _("Only the group's organisation or the one where the talk was given records it."), code="forbidden"
         )
     if speaker.group_id != group.pk:
-        raise _invalid("speaker", _("The speaker is not in this lecture group."), "not_in_group")
+        raise refusals.invalid("speaker", _("The speaker is not in this lecture group."), "not_in_group")
     if not tree.is_within(given_at.path, group.org_path):
-        raise _invalid(
+        raise refusals.invalid(
             "given_at",
             _("%(organisation)s is outside the group's organisation.") % {"organisation": given_at.name},
             "outside_subtree",
         )
-    topic = _text(topic, "topic", _("Give the talk's topic."), "no_topic")
+    topic = refusals.text(topic, "topic", _("Give the talk's topic."), "no_topic")
     if audience_kind not in AudienceKind.values:
-        raise _invalid("audience_kind", _("Unknown audience."), "bad_audience")
+        raise refusals.invalid("audience_kind", _("Unknown audience."), "bad_audience")
     if not isinstance(audience_size, int) or not 1 <= audience_size <= MAX_AUDIENCE:
-        raise _invalid(
+        raise refusals.invalid(
             "audience_size",
             _("The audience is between 1 and %(max)s people.") % {"max": MAX_AUDIENCE},
             "bad_audience_size",
         )
-    _not_future(given_on, "given_on")
+    refusals.not_future(given_on, "given_on")
     if given_on < group.set_up_on:
-        raise _invalid(
+        raise refusals.invalid(
             "given_on",
             _("The group was set up on %(date)s, after this date.") % {"date": group.set_up_on},
             "before_set_up",
@@ -312,9 +291,9 @@ def _hours(value, field: str, *, low: Decimal, high: Decimal, message: str, code
     try:
         hours = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise _invalid(field, message, code) from None
+        raise refusals.invalid(field, message, code) from None
     if not hours.is_finite() or hours < low or hours > high:
-        raise _invalid(field, message, code)
+        raise refusals.invalid(field, message, code)
     return hours.quantize(Decimal("0.1"))
 
 
@@ -334,12 +313,12 @@ def open_class(
 ) -> TrainingClass:
     """Record a training class an organisation holds: key staff (骨干培训), skills for laid-off members
     (DOMAIN §9), or other."""
-    _require(actor, organisation.path, _("You may record training classes only for your own subtree."))
+    refusals.require(actor, organisation.path, _("You may record training classes only for your own subtree."))
     if kind not in ClassKind.values:
-        raise _invalid("kind", _("Unknown kind of class."), "bad_kind")
-    title = _text(title, "title", _("Give the class a title."), "no_title")
+        raise refusals.invalid("kind", _("Unknown kind of class."), "bad_kind")
+    title = refusals.text(title, "title", _("Give the class a title."), "no_title")
     if ends_on < starts_on:
-        raise _invalid("ends_on", _("The class ends before it starts."), "bad_dates")
+        raise refusals.invalid("ends_on", _("The class ends before it starts."), "bad_dates")
     hours = _hours(
         hours,
         "hours",
@@ -390,14 +369,16 @@ def enrol(
     """Put a member of the organiser's subtree, or a named person not on the roll, in a class.
 
     `laid_off` defaults to the member's category (laid off or unemployed) and to no for a named person."""
-    _require(actor, training_class.org_path, _("Only the organisation holding the class enrols trainees."))
+    refusals.require(actor, training_class.org_path, _("Only the organisation holding the class enrols trainees."))
     name = (name or "").strip()
     if (member is None) == (not name):
         raise ValidationError(_("Name either a member or a person not on the roll."), code="member_or_name")
     if member is not None:
         _member_within(member, training_class.organisation)
         if Trainee.objects.filter(training_class=training_class, member=member).exists():
-            raise _invalid("member", _("%(name)s is already in the class.") % {"name": member.name}, "already_enrolled")
+            raise refusals.invalid(
+                "member", _("%(name)s is already in the class.") % {"name": member.name}, "already_enrolled"
+            )
         name = member.name
         if laid_off is None:
             laid_off = member.category == MemberCategory.LAID_OFF
@@ -432,7 +413,7 @@ def record_progress(
     not known) as of a date."""
     trainee = Trainee.objects.select_for_update().select_related("training_class").get(pk=trainee.pk)
     training = trainee.training_class
-    _require(actor, training.org_path, _("Only the organisation holding the class records its trainees."))
+    refusals.require(actor, training.org_path, _("Only the organisation holding the class records its trainees."))
     hours = _hours(
         hours_attended,
         "hours_attended",
@@ -443,18 +424,18 @@ def record_progress(
     )
     outcome = outcome or ""
     if outcome and training.kind != ClassKind.SKILLS:
-        raise _invalid("outcome", _("Only skills training records an outcome."), "outcome_not_skills")
+        raise refusals.invalid("outcome", _("Only skills training records an outcome."), "outcome_not_skills")
     if outcome and outcome not in Outcome.values:
-        raise _invalid("outcome", _("Unknown outcome."), "bad_outcome")
+        raise refusals.invalid("outcome", _("Unknown outcome."), "bad_outcome")
     if outcome in (Outcome.RE_EMPLOYED, Outcome.NOT_YET) and outcome_on is None:
-        raise _invalid("outcome_on", _("Give the date of the outcome."), "no_outcome_date")
+        raise refusals.invalid("outcome_on", _("Give the date of the outcome."), "no_outcome_date")
     if not outcome:
         outcome_on = None
     if outcome_on is not None:
-        _not_future(outcome_on, "outcome_on")
+        refusals.not_future(outcome_on, "outcome_on")
         if outcome_on < training.starts_on:
             message = _("The outcome is dated before the class began (%(date)s).") % {"date": training.starts_on}
-            raise _invalid("outcome_on", message, "outcome_before_class")
+            raise refusals.invalid("outcome_on", message, "outcome_before_class")
     new = {"hours_attended": hours, "completed": bool(completed), "outcome": outcome, "outcome_on": outcome_on}
     changes = {
         field: [None if old is None else str(old), None if value is None else str(value)]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
-from vanguard.core import audit, dates, tree
+from vanguard.core import audit, dates, refusals, tree
 from vanguard.core.transitions import StateMachine, Transition
 from vanguard.members import services as member_services
 from vanguard.members.models import Category, Member
@@ -75,27 +75,6 @@ def card_cutoff(today: datetime.date | None = None) -> datetime.date:
     return months_before(today or timezone.localdate(), MONTHS_BEFORE_CARD)
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, path: str, message: str) -> None:
-    if not path or not can_at_path(actor, Action.CHANGE, path):
-        raise ValidationError(message, code="forbidden")
-
-
-def _text(value: str | None, field: str, message: str, code: str, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _invalid(field, message, code)
-    return value
-
-
-def _not_future(on: datetime.date, field: str, today: datetime.date) -> None:
-    if on > today:
-        raise _invalid(field, _("The date %(date)s is in the future.") % {"date": on}, "future_date")
-
-
 # --- the service network -------------------------------------------------------------------------------------------
 
 
@@ -115,12 +94,12 @@ def set_up_point(
     """Give an organisation its role in the service network (DOMAIN §8); one body per organisation and role.
 
     The actor holds CHANGE at the organisation (a district's office sets up its centre and its towns' stations)."""
-    _require(actor, organisation.path, _("You may set up service bodies only in your own subtree."))
+    refusals.require(actor, organisation.path, _("You may set up service bodies only in your own subtree."))
     if role not in PointRole.values:
-        raise _invalid("role", _("Choose a role in the service network."), "bad_role")
+        raise refusals.invalid("role", _("Choose a role in the service network."), "bad_role")
     if organisation.kind not in ROLE_KINDS[role]:
         kinds = "、".join(str(Kind(k).label) for k in sorted(ROLE_KINDS[role]))
-        raise _invalid(
+        raise refusals.invalid(
             "role",
             _("A %(role)s is set up at an organisation of kind: %(kinds)s; %(organisation)s is a %(kind)s.")
             % {
@@ -131,17 +110,19 @@ def set_up_point(
             },
             "wrong_kind",
         )
-    name = _text(name, "name", _("Give the body's name."), "no_name")
-    service_area = _text(service_area, "service_area", _("Describe the area it serves."), "no_area")
-    province = _text(province, "province", "", "", required=False)
+    name = refusals.text(name, "name", _("Give the body's name."), "no_name")
+    service_area = refusals.text(service_area, "service_area", _("Describe the area it serves."), "no_area")
+    province = refusals.text(province, "province", "", "", required=False)
     if role == PointRole.OUTSIDE and not province:
-        raise _invalid("province", _("Say where the organisation works, e.g. 广东省东莞市."), "no_province")
+        raise refusals.invalid("province", _("Say where the organisation works, e.g. 广东省东莞市."), "no_province")
     unknown = set(services) - set(Service.values)
     if unknown:
-        raise _invalid("services", _("Unknown services: %(names)s.") % {"names": ", ".join(sorted(unknown))}, "bad")
-    _not_future(set_up_on, "set_up_on", timezone.localdate())
+        raise refusals.invalid(
+            "services", _("Unknown services: %(names)s.") % {"names": ", ".join(sorted(unknown))}, "bad"
+        )
+    refusals.not_future(set_up_on, "set_up_on", timezone.localdate())
     if ServicePoint.objects.filter(organisation=organisation, role=role).exists():
-        raise _invalid(
+        raise refusals.invalid(
             "role",
             _("%(organisation)s already is a %(role)s.")
             % {"organisation": organisation.name, "role": PointRole(role).label},
@@ -155,7 +136,7 @@ def set_up_point(
         service_area=service_area,
         province=province,
         services=sorted(set(services)),
-        contact=_text(contact, "contact", "", "", required=False),
+        contact=refusals.text(contact, "contact", "", "", required=False),
         set_up_on=set_up_on,
         created_by=actor,
     )
@@ -282,7 +263,7 @@ RECORD_FLOW = StateMachine(
 def _inflow_target(inflow_organisation: Organisation | None) -> None:
     if inflow_organisation is not None and not ServicePoint.objects.filter(organisation=inflow_organisation).exists():
         if inflow_organisation.kind not in BRANCH_KINDS:
-            raise _invalid(
+            raise refusals.invalid(
                 "inflow_organisation",
                 _("%(organisation)s is neither a branch nor a service body, so it cannot receive members.")
                 % {"organisation": inflow_organisation.name},
@@ -309,25 +290,29 @@ def register_away(
     they now take part; it sees the record and receives them.  One open record per member."""
     today = today or timezone.localdate()
     member = Member.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=member.pk)
-    _require(actor, member.org_path, _("You may register only members of your own subtree as away."))
-    destination = _text(destination, "destination", _("Say where the member has gone."), "no_destination")
-    contact = _text(contact, "contact", _("Give a way to reach the member away (a phone number)."), "no_contact")
-    _not_future(away_since, "away_since", today)
+    refusals.require(actor, member.org_path, _("You may register only members of your own subtree as away."))
+    destination = refusals.text(destination, "destination", _("Say where the member has gone."), "no_destination")
+    contact = refusals.text(
+        contact, "contact", _("Give a way to reach the member away (a phone number)."), "no_contact"
+    )
+    refusals.not_future(away_since, "away_since", today)
     if away_since < member.joined_on:
-        raise _invalid("away_since", _("The member cannot be away since before they joined."), "before_joining")
+        raise refusals.invalid("away_since", _("The member cannot be away since before they joined."), "before_joining")
     if member.category == Category.LOST_CONTACT:
-        raise _invalid(
+        raise refusals.invalid(
             "member",
             _("%(name)s is being looked for as lost contact: close that case first.") % {"name": member.name},
             "lost_contact",
         )
     if inflow_organisation is not None and tree.is_within(inflow_organisation.path, member.org_path):
-        raise _invalid(
+        raise refusals.invalid(
             "inflow_organisation", _("The inflow organisation must be outside the member's own branch."), "same_side"
         )
     _inflow_target(inflow_organisation)
     if MobileRecord.objects.filter(member=member, status__in=OPEN_STATUSES).exists():
-        raise _invalid("member", _("%(name)s is already registered as away.") % {"name": member.name}, "already_away")
+        raise refusals.invalid(
+            "member", _("%(name)s is already registered as away.") % {"name": member.name}, "already_away"
+        )
     category_before = member.category
     try:
         with transaction.atomic():
@@ -341,14 +326,14 @@ def register_away(
                 destination=destination,
                 away_since=away_since,
                 contact=contact,
-                work=_text(work, "work", "", "", required=False),
+                work=refusals.text(work, "work", "", "", required=False),
                 category_before=category_before if category_before != Category.MOBILE else "",
                 created_by=actor,
             )
     except IntegrityError:
         # Two clerks registering the same member at once: the constraint decides, the loser hears why.
         message = _("%(name)s is already registered as away.") % {"name": member.name}
-        raise _invalid("member", message, "already_away") from None
+        raise refusals.invalid("member", message, "already_away") from None
     member_services.update_member(
         member=member,
         fields={"category": Category.MOBILE, "mobile_since": away_since, "mobile_place": destination[:200]},
@@ -383,16 +368,18 @@ def register_inflow(
     A member of the city's own roll is registered by their home branch instead (register_away), so that one
     person is one record and is counted once."""
     today = today or timezone.localdate()
-    _require(actor, inflow_organisation.path, _("You may register members only where you act."))
+    refusals.require(actor, inflow_organisation.path, _("You may register members only where you act."))
     _inflow_target(inflow_organisation)
-    name = _text(name, "name", _("Give the member's name."), "no_name")
-    home_name = _text(home_name, "home_name", _("Name the member's home party organisation."), "no_home")
-    destination = _text(destination, "destination", _("Say where the member now lives or works."), "no_destination")
-    contact = _text(contact, "contact", _("Give a way to reach the member (a phone number)."), "no_contact")
-    _not_future(away_since, "away_since", today)
-    outside_card = _text(outside_card, "outside_card", "", "", required=False)
+    name = refusals.text(name, "name", _("Give the member's name."), "no_name")
+    home_name = refusals.text(home_name, "home_name", _("Name the member's home party organisation."), "no_home")
+    destination = refusals.text(
+        destination, "destination", _("Say where the member now lives or works."), "no_destination"
+    )
+    contact = refusals.text(contact, "contact", _("Give a way to reach the member (a phone number)."), "no_contact")
+    refusals.not_future(away_since, "away_since", today)
+    outside_card = refusals.text(outside_card, "outside_card", "", "", required=False)
     if outside_card and not CARD_NUMBER.match(outside_card):
-        raise _invalid("outside_card", _("A card number is 4 to 32 letters, digits or hyphens."), "bad_number")
+        raise refusals.invalid("outside_card", _("A card number is 4 to 32 letters, digits or hyphens."), "bad_number")
     record = MobileRecord.objects.create(
         name=name,
         home_name=home_name,
@@ -401,7 +388,7 @@ def register_inflow(
         destination=destination,
         away_since=away_since,
         contact=contact,
-        work=_text(work, "work", "", "", required=False),
+        work=refusals.text(work, "work", "", "", required=False),
         outside_card=outside_card,
         status=RecordStatus.RECEIVED,
         received_on=today,
@@ -424,15 +411,15 @@ def _side_path(actor, record: MobileRecord) -> str:
 def receive(*, actor, record: MobileRecord, on: datetime.date | None = None) -> MobileRecord:
     """The inflow organisation confirms the member is with it and from now organises their participation."""
     on = on or timezone.localdate()
-    _not_future(on, "on", timezone.localdate())
+    refusals.not_future(on, "on", timezone.localdate())
     if on < record.away_since:
-        raise _invalid("on", _("The member cannot be received before they left."), "before_away")
+        raise refusals.invalid("on", _("The member cannot be received before they left."), "before_away")
     return RECORD_FLOW.take(record, "receive", **acting_as(actor, record.inflow_path), on=on, by=actor)
 
 
 def decline(*, actor, record: MobileRecord, reason: str) -> MobileRecord:
     """The named inflow organisation says the member is not with it: the home side must find where they are."""
-    reason = _text(reason, "reason", _("Say why, for the home branch."), "no_reason")
+    reason = refusals.text(reason, "reason", _("Say why, for the home branch."), "no_reason")
     entry = acting_as(actor, record.inflow_path)
     return RECORD_FLOW.take(record, "decline", **entry, data={"reason": reason}, by=actor)
 
@@ -440,9 +427,9 @@ def decline(*, actor, record: MobileRecord, reason: str) -> MobileRecord:
 def return_home(*, actor, record: MobileRecord, on: datetime.date | None = None) -> MobileRecord:
     """The member is back: the record ends, hosting ends, the card is taken back, the old category returns."""
     on = on or timezone.localdate()
-    _not_future(on, "on", timezone.localdate())
+    refusals.not_future(on, "on", timezone.localdate())
     if on < record.away_since:
-        raise _invalid("on", _("The member cannot be back before they left."), "before_away")
+        raise refusals.invalid("on", _("The member cannot be back before they left."), "before_away")
     return RECORD_FLOW.take(record, "return_home", **acting_as(actor, _side_path(actor, record)), on=on, by=actor)
 
 
@@ -460,7 +447,7 @@ def relation_moved(member: Member) -> None:
 def _card_number(number: str) -> str:
     number = (number or "").strip().upper()
     if not CARD_NUMBER.match(number):
-        raise _invalid("number", _("A card number is 4 to 32 letters, digits or hyphens."), "bad_number")
+        raise refusals.invalid("number", _("A card number is 4 to 32 letters, digits or hyphens."), "bad_number")
     return number
 
 
@@ -468,9 +455,11 @@ def _validity(issued_on: datetime.date, valid_until: datetime.date | None, field
     if valid_until is None:
         return dates.add_years(issued_on, CARD_YEARS) - datetime.timedelta(days=1)
     if valid_until <= issued_on:
-        raise _invalid(field, _("The card must be valid after the day it is issued."), "bad_validity")
+        raise refusals.invalid(field, _("The card must be valid after the day it is issued."), "bad_validity")
     if valid_until > months_before(issued_on, -12 * MAX_CARD_YEARS):
-        raise _invalid(field, _("A card is valid for at most %(years)s years.") % {"years": MAX_CARD_YEARS}, "too_long")
+        raise refusals.invalid(
+            field, _("A card is valid for at most %(years)s years.") % {"years": MAX_CARD_YEARS}, "too_long"
+        )
     return valid_until
 
 
@@ -490,18 +479,20 @@ def issue_card(
     today = timezone.localdate()
     issued_on = issued_on or today
     record = MobileRecord.objects.select_for_update().get(pk=record.pk)
-    _require(actor, record.home_path, _("Only the member's home organisation issues their card."))
+    refusals.require(actor, record.home_path, _("Only the member's home organisation issues their card."))
     if record.member_id is None or not record.is_open:
         raise ValidationError(_("Cards are issued to members of the roll while they are away."), code="not_away")
     number = _card_number(number)
-    _not_future(issued_on, "issued_on", today)
+    refusals.not_future(issued_on, "issued_on", today)
     if issued_on < record.away_since:
-        raise _invalid("issued_on", _("The card cannot be issued before the member left."), "before_away")
+        raise refusals.invalid("issued_on", _("The card cannot be issued before the member left."), "before_away")
     valid_until = _validity(issued_on, valid_until, "valid_until")
     if Card.objects.filter(member_id=record.member_id, returned_on__isnull=True).exists():
         raise ValidationError(_("The member already holds a card: renew it instead."), code="card_held")
     if Card.objects.filter(number=number).exists():
-        raise _invalid("number", _("Card number %(number)s is already issued.") % {"number": number}, "duplicate")
+        raise refusals.invalid(
+            "number", _("Card number %(number)s is already issued.") % {"number": number}, "duplicate"
+        )
     try:
         with transaction.atomic():
             card = Card.objects.create(
@@ -515,7 +506,7 @@ def issue_card(
                 valid_until=valid_until,
             )
     except IntegrityError:
-        raise _invalid(
+        raise refusals.invalid(
             "number", _("Card number %(number)s is already issued.") % {"number": number}, "duplicate"
         ) from None
     audit.record(
@@ -533,13 +524,13 @@ def renew_card(*, actor, card: Card, valid_until: datetime.date, on: datetime.da
     """Extend a card held by a member still away; the old and new validity go to the trail."""
     on = on or timezone.localdate()
     card = Card.objects.select_for_update(of=("self",)).select_related("record").get(pk=card.pk)
-    _require(actor, card.org_path, _("Only the member's home organisation renews their card."))
+    refusals.require(actor, card.org_path, _("Only the member's home organisation renews their card."))
     if card.returned_on is not None:
         raise ValidationError(_("This card was returned: issue a new one."), code="returned")
     if card.record is not None and not card.record.is_open:
         raise ValidationError(_("The member is no longer away."), code="not_away")
     if valid_until <= card.valid_until:
-        raise _invalid(
+        raise refusals.invalid(
             "valid_until", _("A renewal extends the card beyond %(date)s.") % {"date": card.valid_until}, "not_later"
         )
     valid_until = _validity(on, valid_until, "valid_until")
@@ -576,12 +567,12 @@ def return_card(*, actor, card: Card, on: datetime.date | None = None) -> Card:
     """The card comes back to the home side (the member returned, or it is replaced)."""
     on = on or timezone.localdate()
     card = Card.objects.select_for_update().get(pk=card.pk)
-    _require(actor, card.org_path, _("Only the member's home organisation takes back their card."))
+    refusals.require(actor, card.org_path, _("Only the member's home organisation takes back their card."))
     if card.returned_on is not None:
         raise ValidationError(_("This card was already returned."), code="returned")
-    _not_future(on, "on", timezone.localdate())
+    refusals.not_future(on, "on", timezone.localdate())
     if on < card.issued_on:
-        raise _invalid("on", _("A card cannot come back before it was issued."), "before_issue")
+        raise refusals.invalid("on", _("A card cannot come back before it was issued."), "before_issue")
     _take_back(card, on=on, actor=actor, path=card.org_path)
     return card
 
@@ -654,12 +645,14 @@ def open_lost_contact(
     """失联: the branch cannot reach a member; the member's category becomes 失联 while they are looked for."""
     today = today or timezone.localdate()
     member = Member.objects.select_for_update().get(pk=member.pk)
-    _require(actor, member.org_path, _("You may open cases only for members of your own subtree."))
-    _not_future(lost_since, "lost_since", today)
+    refusals.require(actor, member.org_path, _("You may open cases only for members of your own subtree."))
+    refusals.not_future(lost_since, "lost_since", today)
     if LostContact.objects.filter(member=member, status=LostStatus.SEARCHING).exists():
-        raise _invalid("member", _("%(name)s is already being looked for.") % {"name": member.name}, "already_open")
+        raise refusals.invalid(
+            "member", _("%(name)s is already being looked for.") % {"name": member.name}, "already_open"
+        )
     if MobileRecord.objects.filter(member=member, status__in=OPEN_STATUSES).exists():
-        raise _invalid(
+        raise refusals.invalid(
             "member",
             _("%(name)s is registered as away: end that record (or look for them through it) first.")
             % {"name": member.name},
@@ -670,7 +663,7 @@ def open_lost_contact(
         organisation=member.organisation,
         org_path=member.org_path,
         lost_since=lost_since,
-        last_known=_text(last_known, "last_known", "", "", required=False),
+        last_known=refusals.text(last_known, "last_known", "", "", required=False),
         category_before=member.category if member.category != Category.LOST_CONTACT else "",
         opened_by=actor,
     )
@@ -691,15 +684,15 @@ def open_lost_contact(
 
 @transaction.atomic
 def record_search(*, actor, case: LostContact, searched_on: datetime.date, method: str, result: str) -> Search:
-    _require(actor, case.org_path, _("You may record searches only for your own subtree."))
+    refusals.require(actor, case.org_path, _("You may record searches only for your own subtree."))
     if case.status != LostStatus.SEARCHING:
         raise ValidationError(_("The case is no longer open."), code="closed")
     if method not in SearchMethod.values:
-        raise _invalid("method", _("Choose how the member was looked for."), "bad_method")
-    _not_future(searched_on, "searched_on", timezone.localdate())
+        raise refusals.invalid("method", _("Choose how the member was looked for."), "bad_method")
+    refusals.not_future(searched_on, "searched_on", timezone.localdate())
     if searched_on < case.lost_since:
-        raise _invalid("searched_on", _("A search comes after contact was lost."), "before_lost")
-    result = _text(result, "result", _("Say what came of the search."), "no_result")
+        raise refusals.invalid("searched_on", _("A search comes after contact was lost."), "before_lost")
+    result = refusals.text(result, "result", _("Say what came of the search."), "no_result")
     search = Search.objects.create(case=case, searched_on=searched_on, method=method, result=result, by=actor)
     audit.record(
         event=events.SEARCH_RECORDED,
@@ -713,17 +706,17 @@ def record_search(*, actor, case: LostContact, searched_on: datetime.date, metho
 
 def mark_found(*, actor, case: LostContact, on: datetime.date, where: str) -> LostContact:
     """Found: where the member is now; their category goes back to what it was."""
-    where = _text(where, "where", _("Say where the member was found."), "no_where")
-    _not_future(on, "on", timezone.localdate())
+    where = refusals.text(where, "where", _("Say where the member was found."), "no_where")
+    refusals.not_future(on, "on", timezone.localdate())
     if on < case.lost_since:
-        raise _invalid("on", _("A member is found after contact was lost."), "before_lost")
+        raise refusals.invalid("on", _("A member is found after contact was lost."), "before_lost")
     entry = acting_as(actor, case.org_path)
     return LOST_FLOW.take(case, "found", **entry, on=on, where=where, data={"where": where}, by=actor)
 
 
 def close_case(*, actor, case: LostContact, on: datetime.date, reason: str) -> LostContact:
     """Closed without finding the member (e.g. confirmed dead, or struck off by due process): the reason is kept."""
-    reason = _text(reason, "reason", _("Say why the case is closed."), "no_reason")
-    _not_future(on, "on", timezone.localdate())
+    reason = refusals.text(reason, "reason", _("Say why the case is closed."), "no_reason")
+    refusals.not_future(on, "on", timezone.localdate())
     entry = acting_as(actor, case.org_path)
     return LOST_FLOW.take(case, "close", **entry, on=on, reason=reason, data={"reason": reason}, by=actor)

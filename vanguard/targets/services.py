@@ -15,14 +15,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vanguard.accounts.models import Role, RoleAssignment
-from vanguard.accounts.scoping import Action, can_at_path
 from vanguard.accounts.selectors import acting_as
-from vanguard.core import audit, tree
+from vanguard.core import audit, refusals, tree
 from vanguard.core.transitions import StateMachine, Transition
 from vanguard.members.models import Member
 from vanguard.orgs.models import Organisation
@@ -42,22 +42,13 @@ MAX_POINTS = Decimal(1000)
 ITEM_TEXT_FIELDS = ("criterion", "standard", "deadline", "responsible", "measures", "reward")
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require(actor, path: str, message: str) -> None:
-    if not can_at_path(actor, Action.CHANGE, path):
-        raise ValidationError(message, code="forbidden")
-
-
 def _points(value: Any, field: str, *, low: Decimal = TENTH, high: Decimal = MAX_POINTS) -> Decimal:
     try:
         points = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise _invalid(field, _("Give points as a number, e.g. 10 or 7.5."), "bad_points") from None
+        raise refusals.invalid(field, _("Give points as a number, e.g. 10 or 7.5."), "bad_points") from None
     if not points.is_finite() or points != points.quantize(TENTH) or not low <= points <= high:
-        raise _invalid(
+        raise refusals.invalid(
             field,
             _("Points are between %(low)s and %(high)s, to one decimal.") % {"low": low, "high": high},
             "bad_points",
@@ -81,12 +72,12 @@ def define_sheet(
     """A draft sheet from data: `parts` [{"key", "name", "total"}], `items` [{"part", "title", "points", and
     optionally "criterion", "standard", "deadline", "responsible", "measures", "reward"}] in their order.
     Each problem names the item (its number, from 1) and the field."""
-    _require(actor, organisation.path, _("You may define score sheets only in your own subtree."))
+    refusals.require(actor, organisation.path, _("You may define score sheets only in your own subtree."))
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", _("Give the sheet a name."), "no_name")
+        raise refusals.invalid("name", _("Give the sheet a name."), "no_name")
     if ScoreSheet.objects.filter(organisation=organisation, name=name).exists():
-        raise _invalid(
+        raise refusals.invalid(
             "name",
             _("%(organisation)s already has a sheet of that name.") % {"organisation": organisation.name},
             "duplicate",
@@ -95,22 +86,22 @@ def define_sheet(
     for i, part in enumerate(parts, start=1):
         key, part_name = str(part.get("key", "")).strip(), str(part.get("name", "")).strip()
         if not key or not part_name:
-            raise _invalid("parts", _("Part %(n)s needs a key and a name.") % {"n": i}, "bad_part")
+            raise refusals.invalid("parts", _("Part %(n)s needs a key and a name.") % {"n": i}, "bad_part")
         if key in {p["key"] for p in clean_parts}:
-            raise _invalid("parts", _("Part %(n)s repeats the key %(key)s.") % {"n": i, "key": key}, "bad_part")
+            raise refusals.invalid("parts", _("Part %(n)s repeats the key %(key)s.") % {"n": i, "key": key}, "bad_part")
         clean_parts.append({"key": key, "name": part_name, "total": str(_points(part.get("total"), "parts"))})
     if not clean_parts:
-        raise _invalid("parts", _("A sheet has at least one part."), "no_parts")
+        raise refusals.invalid("parts", _("A sheet has at least one part."), "no_parts")
     if not items:
-        raise _invalid("items", _("A sheet has at least one item."), "no_items")
+        raise refusals.invalid("items", _("A sheet has at least one item."), "no_items")
     keys = {p["key"] for p in clean_parts}
     rows = []
     for order, item in enumerate(items, start=1):
         title = str(item.get("title", "")).strip()
         if not title:
-            raise _invalid("items", _("Item %(n)s has no title.") % {"n": order}, "bad_item")
+            raise refusals.invalid("items", _("Item %(n)s has no title.") % {"n": order}, "bad_item")
         if item.get("part") not in keys:
-            raise _invalid(
+            raise refusals.invalid(
                 "items",
                 _("Item %(n)s belongs to no part of the sheet (%(part)s).") % {"n": order, "part": item.get("part")},
                 "bad_item",
@@ -118,7 +109,7 @@ def define_sheet(
         try:
             points = _points(item.get("points"), "items")
         except ValidationError:
-            raise _invalid(
+            raise refusals.invalid(
                 "items", _("Item %(n)s: points are between 0.1 and 1000, to one decimal.") % {"n": order}, "bad_item"
             ) from None
         extra = {f: str(item.get(f, "") or "").strip()[:300] for f in ITEM_TEXT_FIELDS}
@@ -147,7 +138,7 @@ def part_totals(sheet: ScoreSheet) -> dict[str, Decimal]:
 @transaction.atomic
 def publish_sheet(*, actor, sheet: ScoreSheet) -> ScoreSheet:
     """A sheet is used once published, and only if each part's items add up to the part's total."""
-    _require(actor, sheet.org_path, _("Only the organisation that defined the sheet publishes it."))
+    refusals.require(actor, sheet.org_path, _("Only the organisation that defined the sheet publishes it."))
     if sheet.status == SheetStatus.PUBLISHED:
         raise ValidationError(_("The sheet is already published."), code="published")
     totals = part_totals(sheet)
@@ -175,20 +166,20 @@ def issue_letters(
     """One letter per unit for the year, each with a target per item of the sheet (the item's own words until the
     unit breaks it down).  Units lie strictly below the issuing organisation; the sheet is published and defined
     at the issuer or above."""
-    _require(actor, issued_by.path, _("You may issue letters only from your own organisation."))
+    refusals.require(actor, issued_by.path, _("You may issue letters only from your own organisation."))
     if sheet.status != SheetStatus.PUBLISHED:
-        raise _invalid("sheet", _("Publish the sheet before issuing letters on it."), "draft")
+        raise refusals.invalid("sheet", _("Publish the sheet before issuing letters on it."), "draft")
     if not tree.is_within(issued_by.path, sheet.org_path):
-        raise _invalid("sheet", _("The sheet was defined outside your line."), "outside")
+        raise refusals.invalid("sheet", _("The sheet was defined outside your line."), "outside")
     today = timezone.localdate()
     if not today.year - 1 <= year <= today.year + 1:
-        raise _invalid("year", _("Issue letters for this year, last year or next year."), "bad_year")
+        raise refusals.invalid("year", _("Issue letters for this year, last year or next year."), "bad_year")
     units = list(units)
     if not units:
-        raise _invalid("units", _("Choose the units."), "no_units")
+        raise refusals.invalid("units", _("Choose the units."), "no_units")
     for unit in units:
         if unit.pk == issued_by.pk or not tree.is_within(unit.path, issued_by.path):
-            raise _invalid(
+            raise refusals.invalid(
                 "units",
                 _("%(unit)s is not below %(issuer)s.") % {"unit": unit.name, "issuer": issued_by.name},
                 "not_below",
@@ -207,7 +198,7 @@ def issue_letters(
                 )
                 letters.append(letter)
     except IntegrityError:
-        raise _invalid(
+        raise refusals.invalid(
             "units", _("A unit already has a letter on this sheet for %(year)s.") % {"year": year}, "duplicate"
         ) from None
     acting = acting_as(actor, issued_by.path)
@@ -310,7 +301,7 @@ def sign(*, actor, letter: Letter, signed_by: str, on: datetime.date | None = No
     """目标责任书 signed for the unit at the start of the year."""
     signed_by = (signed_by or "").strip()
     if not signed_by:
-        raise _invalid("signed_by", _("Name who signs for the unit."), "no_signer")
+        raise refusals.invalid("signed_by", _("Name who signs for the unit."), "no_signer")
     on = on or timezone.localdate()
     return LETTER_FLOW.take(letter, "sign", **acting_as(actor, letter.org_path), on=on, signed_by=signed_by)
 
@@ -321,9 +312,19 @@ def total_of(letter: Letter) -> Decimal:
 
 def part_scores(letter: Letter) -> dict[str, Decimal]:
     """Each part's score: the sum of its items' scores (unscored items count nothing)."""
-    scores = {p["key"]: Decimal(0) for p in letter.sheet.parts}
-    for part, score in letter.targets.filter(parent__isnull=True).values_list("item__part", "score"):
-        scores[part] += score or 0
+    return parts_scored([letter])[letter.pk]
+
+
+def parts_scored(letters: Sequence[Letter]) -> dict[int, dict[str, Decimal]]:
+    """Each letter's part scores, from one grouped query whatever the number of letters (a ranking's rows)."""
+    scores = {letter.pk: {p["key"]: Decimal(0) for p in letter.sheet.parts} for letter in letters}
+    for letter_id, part, total in (
+        Target.objects.filter(letter__in=[letter.pk for letter in letters], parent__isnull=True)
+        .values_list("letter_id", "item__part")
+        .annotate(total=Sum("score"))
+        .order_by()
+    ):
+        scores[letter_id][part] = total or Decimal(0)
     return scores
 
 
@@ -338,13 +339,13 @@ def break_down(
     if letter.status == LetterStatus.ASSESSED:
         raise ValidationError(_("The letter is assessed: its targets are closed."), code="closed")
     if (department is None) == (person is None):
-        raise _invalid("department", _("Give the share to a department or to a person."), "who")
+        raise refusals.invalid("department", _("Give the share to a department or to a person."), "who")
     path = department.path if department else person.org_path
     if not tree.is_within(path, letter.org_path):
-        raise _invalid("department", _("The share goes to a department or person of the unit."), "outside")
+        raise refusals.invalid("department", _("The share goes to a department or person of the unit."), "outside")
     text = (text or "").strip()
     if not text:
-        raise _invalid("text", _("Say what the share is."), "no_text")
+        raise refusals.invalid("text", _("Say what the share is."), "no_text")
     top = target if target.parent_id is None else target.parent
     share = Target.objects.create(
         letter=letter, item=top.item, parent=top, text=text, assignee_organisation=department, assignee_member=person
@@ -362,12 +363,12 @@ def add_evidence(*, actor, target: Target, on: datetime.date, text: str, link: s
     if letter.status != LetterStatus.SIGNED:
         raise ValidationError(_("Evidence is added while the signed letter runs."), code="not_running")
     if on > timezone.localdate() or on.year != letter.year:
-        raise _invalid(
+        raise refusals.invalid(
             "on", _("Evidence is dated within %(year)s and not in the future.") % {"year": letter.year}, "bad_date"
         )
     text = (text or "").strip()
     if not text:
-        raise _invalid("text", _("Say what was done."), "no_text")
+        raise refusals.invalid("text", _("Say what was done."), "no_text")
     evidence = Evidence.objects.create(target=target, on=on, text=text[:500], link=link, recorded_by=actor)
     audit.record(event=events.EVIDENCE_ADDED, **acting_as(actor, letter.org_path), target=letter,
                  organisation=letter.organisation_id, data={"target": target.pk})  # fmt: skip
@@ -387,13 +388,13 @@ def give_scores(*, actor, letter: Letter, scores: dict[int, tuple[Any, str]]) ->
     for target_id, (value, note) in scores.items():
         target = targets.get(int(target_id))
         if target is None:
-            raise _invalid("scores", _("Target %(id)s is not on this letter.") % {"id": target_id}, "unknown")
+            raise refusals.invalid("scores", _("Target %(id)s is not on this letter.") % {"id": target_id}, "unknown")
         if value in (None, ""):
             continue
         try:
             target.score = _points(value, "scores", low=Decimal(0), high=target.item.points)
         except ValidationError:
-            raise _invalid(
+            raise refusals.invalid(
                 "scores",
                 _("“%(item)s”: a score between 0 and %(points)s, to one decimal.")
                 % {"item": target.item.title, "points": target.item.points},
@@ -418,7 +419,7 @@ def ranking(*, issued_by: Organisation, sheet: ScoreSheet, year: int) -> list[tu
     """The assessed units of one issuer, sheet and year, best first; equal totals share a rank (1, 2, 2, 4)."""
     letters = list(
         Letter.objects.filter(issued_by=issued_by, sheet=sheet, year=year, status=LetterStatus.ASSESSED)
-        .select_related("organisation")
+        .select_related("organisation", "sheet")
         .order_by("-total", "organisation__name", "pk")
     )
     ranked, previous, rank = [], None, 0

@@ -247,10 +247,8 @@ def _ranking(request: HttpRequest, pk: int):
 def ranking_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation, sheets, sheet, years, year, rows = _ranking(request, pk)
     parts = sheet.parts if sheet else []
-    ranked = []
-    for rank, letter in rows:
-        scores = services.part_scores(letter)
-        ranked.append((rank, letter, [scores[p["key"]] for p in parts]))
+    scored = services.parts_scored([letter for _rank, letter in rows])
+    ranked = [(rank, letter, [scored[letter.pk][p["key"]] for p in parts]) for rank, letter in rows]
     context = {
         "organisation": organisation, "sheets": sheets, "sheet": sheet, "years": years, "year": year, "rows": ranked,
         "parts": parts,
@@ -268,8 +266,9 @@ def ranking_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     parts = sheet.parts if sheet else []
     headers = [_("Rank"), _("Unit"), *[p["name"] for p in parts], _("Total score")]
     page.write_row(0, 0, headers, head)
+    scored = services.parts_scored([letter for _rank, letter in rows])
     for n, (rank, letter) in enumerate(rows, start=1):
-        scores = services.part_scores(letter)
+        scores = scored[letter.pk]
         page.write_row(
             n, 0, [rank, letter.organisation.name, *[float(scores[p["key"]]) for p in parts], float(letter.total)]
         )
